@@ -1,0 +1,1 @@
+"""Anomaly detection, budget alerts, Slack delivery and the scheduler. Reads marts only."""

@@ -1,0 +1,1 @@
+"""The Streamlit dashboard. Reads the published marts snapshot only."""
