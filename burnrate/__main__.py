@@ -1,0 +1,3 @@
+from burnrate.cli import main
+
+main()

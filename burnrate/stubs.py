@@ -1,0 +1,37 @@
+"""Commands whose work is not built yet: each says so clearly (exit code 3) instead of pretending.
+
+A command moves out of here into the module that owns its work when that work lands.
+"""
+
+from __future__ import annotations
+
+import click
+
+from burnrate.errors import NotBuiltYet
+
+
+def _stub(name: str, summary: str, issue: str) -> click.Command:
+    @click.command(name, help=f"{summary}\n\nNot built yet: {issue}.")
+    def command() -> None:
+        raise NotBuiltYet(name, issue)
+
+    return command
+
+
+generate = _stub("generate", "Generate the demo workload of a fictional company.", "foundation issue")
+build = _stub("build", "Build the warehouse models with dbt (models and tests).", "models issue")
+detect = _stub("detect", "Detect anomalous spend with an isolation forest.", "detection issue")
+alert = _stub("alert", "Send pending budget and anomaly alerts (Slack, or the console).", "detection issue")
+run = _stub(
+    "run", "Run one full cycle now: ingest every configured source, build, detect, alert.", "detection issue"
+)
+schedule = _stub(
+    "schedule", "Run the cycle on the schedules in burnrate.toml until stopped.", "detection issue"
+)
+serve = _stub("serve", "Serve the dashboard on http://127.0.0.1:8501.", "dashboard issue")
+sql = _stub("sql", "Run read-only SQL on the published warehouse snapshot.", "dashboard issue")
+demo = _stub(
+    "demo", "Generate the demo workload, run every stage and serve the dashboard.", "foundation issue"
+)
+prices = _stub("prices", "Export and inspect the LLM price catalog.", "models issue")
+bench = _stub("bench", "Benchmark every stage at a scale (1m, 3m, 10m requests).", "benchmark issue")

@@ -1,0 +1,105 @@
+"""One writer at a time; readers read published snapshots and never see a lock."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import threading
+import time
+
+import duckdb
+import pytest
+
+from burnrate import warehouse
+from burnrate.errors import WarehouseBusy
+
+
+def _make_marts(con, n: int) -> None:
+    con.execute("create schema if not exists marts")
+    con.execute("create or replace table marts.t as select range as id from range(?)", [n])
+
+
+def test_publish_then_read_snapshot(cfg):
+    with warehouse.writer(cfg) as con:
+        _make_marts(con, 10)
+        first = warehouse.publish(con, cfg)
+        # The writer still holds the warehouse, yet a reader opens the snapshot without a lock error.
+        with warehouse.reader(cfg) as r:
+            assert r.execute("select count(*) from t").fetchone()[0] == 10
+            assert r.execute("select published_at from snapshot_info").fetchone()[0] is not None
+        _make_marts(con, 20)
+        second = warehouse.publish(con, cfg)
+    assert first != second
+    with warehouse.reader(cfg) as r:
+        assert r.execute("select count(*) from marts.t").fetchone()[0] == 20
+
+
+def test_old_snapshots_are_pruned(cfg):
+    with warehouse.writer(cfg) as con:
+        _make_marts(con, 1)
+        for _ in range(6):
+            warehouse.publish(con, cfg)
+    assert len(list(cfg.published_dir.glob("marts-*.duckdb"))) == cfg.warehouse.keep_snapshots
+
+
+def test_reader_without_snapshot_says_what_to_run(cfg):
+    with pytest.raises(warehouse.NoSnapshotYet, match="burnrate run"), warehouse.reader(cfg):
+        pass
+
+
+def test_second_writer_waits_then_gives_up(cfg):
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold():
+        with warehouse.writer_lock(cfg):
+            held.set()
+            release.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait(5)
+    started = time.monotonic()
+    with (
+        pytest.raises(WarehouseBusy, match="another burnrate process"),
+        warehouse.writer_lock(cfg, timeout=0.5),
+    ):
+        pass
+    assert time.monotonic() - started >= 0.5
+    release.set()
+    t.join()
+    with warehouse.writer_lock(cfg, timeout=1):
+        pass
+
+
+def _publish_loop(cfg_env: dict, rounds: int) -> None:
+    import os
+
+    os.environ.update(cfg_env)
+    from burnrate import config
+
+    c = config.load()
+    with warehouse.writer(c) as con:
+        for i in range(rounds):
+            _make_marts(con, 1000 + i)
+            warehouse.publish(con, c)
+
+
+def test_readers_never_fail_while_a_writer_publishes(cfg):
+    """Readers in this process loop while another process rewrites and republishes: zero failed reads."""
+    with warehouse.writer(cfg) as con:
+        _make_marts(con, 1000)
+        warehouse.publish(con, cfg)
+    env = {"BURNRATE_WAREHOUSE": str(cfg.warehouse_path)}
+    proc = mp.get_context("spawn").Process(target=_publish_loop, args=(env, 30))
+    proc.start()
+    reads, failures = 0, []
+    while (proc.is_alive() or reads < 50) and len(failures) < 5:
+        try:
+            with warehouse.reader(cfg) as r:
+                assert r.execute("select count(*) from t").fetchone()[0] >= 1000
+            reads += 1
+        except (duckdb.Error, OSError) as exc:  # pragma: no cover - this is what must not happen
+            failures.append(exc)
+    proc.join()
+    assert proc.exitcode == 0
+    assert failures == [] and reads >= 50
