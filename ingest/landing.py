@@ -21,6 +21,7 @@ state change and no file marked as ingested, so re-running completes it. Bookkee
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import os
@@ -329,3 +330,31 @@ def record_failure(
         b.quarantine(reason, field=field, line=line)
         b.message = redact(reason)
     con.execute("update meta.ingest_batches set status = 'failed' where batch_id = ?", [b.batch_id])
+
+
+@dataclass
+class Summary:
+    """What one `burnrate ingest …` did, printed at the end and returned to the pipeline."""
+
+    source: str
+    counts: Counts = dataclasses.field(default_factory=Counts)
+    files_loaded: int = 0
+    files_skipped: int = 0  # unchanged since they were loaded
+    failures: list[str] = dataclasses.field(
+        default_factory=list
+    )  # files/windows that could not be loaded at all
+
+    @property
+    def loaded_anything(self) -> bool:
+        return self.counts.new + self.counts.updated + self.counts.unchanged > 0 or self.files_skipped > 0
+
+    def line(self) -> str:
+        c = self.counts
+        parts = [
+            f"{self.source}: {c.new:,} new, {c.updated:,} updated, {c.unchanged:,} unchanged, {c.quarantined:,} quarantined"
+        ]
+        if self.files_loaded or self.files_skipped:
+            parts.append(f"files: {self.files_loaded:,} loaded, {self.files_skipped:,} already ingested")
+        if self.failures:
+            parts.append(f"{len(self.failures)} failed (see meta.quarantine)")
+        return "; ".join(parts)
