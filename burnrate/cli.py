@@ -20,7 +20,7 @@ from burnrate.errors import EXIT_FAILURE, EXIT_USAGE, BurnrateError
 COMMANDS: dict[str, str] = {
     "generate": "burnrate.stubs:generate",
     "ingest": "ingest.cli:group",
-    "build": "burnrate.stubs:build",
+    "build": "burnrate.build:command",
     "detect": "burnrate.stubs:detect",
     "alert": "burnrate.stubs:alert",
     "run": "burnrate.stubs:run",
@@ -28,7 +28,7 @@ COMMANDS: dict[str, str] = {
     "serve": "burnrate.stubs:serve",
     "sql": "burnrate.stubs:sql",
     "demo": "burnrate.stubs:demo",
-    "prices": "burnrate.stubs:prices",
+    "prices": "burnrate.prices:group",
     "bench": "burnrate.stubs:bench",
     "config": "burnrate.config_cli:group",
 }

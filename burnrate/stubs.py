@@ -19,7 +19,6 @@ def _stub(name: str, summary: str, issue: str) -> click.Command:
 
 
 generate = _stub("generate", "Generate the demo workload of a fictional company.", "foundation issue")
-build = _stub("build", "Build the warehouse models with dbt (models and tests).", "models issue")
 detect = _stub("detect", "Detect anomalous spend with an isolation forest.", "detection issue")
 alert = _stub("alert", "Send pending budget and anomaly alerts (Slack, or the console).", "detection issue")
 run = _stub(
@@ -33,5 +32,4 @@ sql = _stub("sql", "Run read-only SQL on the published warehouse snapshot.", "da
 demo = _stub(
     "demo", "Generate the demo workload, run every stage and serve the dashboard.", "foundation issue"
 )
-prices = _stub("prices", "Export and inspect the LLM price catalog.", "models issue")
 bench = _stub("bench", "Benchmark every stage at a scale (1m, 3m, 10m requests).", "benchmark issue")

@@ -101,9 +101,12 @@ def _connect_rw(cfg: Config, deadline: float) -> duckdb.DuckDBPyConnection:
 
 
 @contextlib.contextmanager
-def writer(cfg: Config) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The warehouse, opened read-write under the writer lock. Closed (and the lock released) on exit."""
-    with writer_lock(cfg):
+def writer(cfg: Config, *, take_lock: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse, opened read-write under the writer lock. Closed (and the lock released) on exit.
+
+    `take_lock=False` is for code that already holds `writer_lock` (e.g. around a dbt run).
+    """
+    with writer_lock(cfg) if take_lock else contextlib.nullcontext():
         con = _connect_rw(cfg, time.monotonic() + cfg.warehouse.lock_timeout_seconds)
         try:
             _session_settings(con)

@@ -1,0 +1,160 @@
+"""`burnrate build`: run dbt (models + tests) on the warehouse, then publish the marts for readers.
+
+dbt runs in-process through `dbtRunner`, under the warehouse's writer lock, with the profile in the repository
+(`profiles.yml`) reading the warehouse path from the environment this module sets from `burnrate.toml`.
+A progress bar follows dbt's node events; failures are listed one per line at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from burnrate.cli import State, pass_state
+from burnrate.config import Config
+from burnrate.errors import BurnrateError
+
+log = logging.getLogger(__name__)
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+class BuildFailed(BurnrateError):
+    pass
+
+
+@dataclass
+class BuildResult:
+    success: bool
+    nodes: int = 0
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def dbt_env(cfg: Config, target: str | None = None) -> dict[str, str]:
+    """The environment variables profiles.yml reads."""
+    return {
+        "BURNRATE_WAREHOUSE": str(cfg.warehouse_path),
+        "BURNRATE_DBT_TARGET": target or cfg.dbt.target,
+        "BURNRATE_DBT_THREADS": str(cfg.dbt.threads),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def project_dir() -> Path:
+    if not (PROJECT_DIR / "dbt_project.yml").is_file():
+        raise BurnrateError(
+            f"the dbt project is not next to the burnrate package ({PROJECT_DIR}); install Burnrate from its "
+            "repository with `pip install -e .` (make demo does)"
+        )
+    return PROJECT_DIR
+
+
+def run_dbt(
+    cfg: Config, args: list[str], *, target: str | None = None, show_progress: bool = True
+) -> BuildResult:
+    """Invoke dbt with `args` (e.g. ["build"]) against the configured warehouse; never raises for test failures."""
+    from dbt.cli.main import dbtRunner
+
+    from burnrate.console import progress
+
+    root = project_dir()
+    os.environ.update(dbt_env(cfg, target))
+    cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    result = BuildResult(success=False)
+    state = {"task": None, "bar": None}
+
+    def on_event(event) -> None:
+        name = event.info.name
+        bar = state["bar"]
+        if name == "LogStartLine" and bar is not None:
+            total = getattr(event.data, "total", 0)
+            if state["task"] is None:
+                state["task"] = bar.add_task("dbt build", total=total, unit="nodes")
+        elif name == "NodeFinished" and bar is not None and state["task"] is not None:
+            node = event.data.node_info
+            bar.update(state["task"], advance=1, description=f"dbt: {node.node_name}")
+            result.nodes += 1
+        elif name in {"RunResultError", "RunResultFailure"}:
+            result.failures.append(event.info.msg)
+        elif name in {"RunResultWarning", "RunResultWarningMessage"}:
+            result.warnings.append(event.info.msg)
+
+    cli_args = [
+        *args,
+        "--project-dir", str(root),
+        "--profiles-dir", str(root),
+        "--log-path", str(root / "target" / "logs"),
+        "--log-level", "none",
+        "--log-level-file", "info",
+    ]  # fmt: skip
+    if show_progress:
+        with progress() as bar:
+            state["bar"] = bar
+            res = dbtRunner(callbacks=[on_event]).invoke(cli_args)
+    else:
+        res = dbtRunner(callbacks=[on_event]).invoke(cli_args)
+    if res.exception is not None:
+        raise BuildFailed(f"dbt {' '.join(args)} could not run: {res.exception}")
+    result.success = bool(res.success)
+    if not result.success and not result.failures:
+        for r in getattr(res.result, "results", []) or []:
+            if str(r.status) in {"error", "fail"}:
+                result.failures.append(f"{r.node.name}: {r.message}")
+    return result
+
+
+def build(
+    cfg: Config,
+    *,
+    full_refresh: bool = False,
+    select: tuple[str, ...] = (),
+    target: str | None = None,
+    show_progress: bool = True,
+    publish: bool = True,
+) -> BuildResult:
+    """`dbt build` under the writer lock, then publish the marts snapshot (duckdb target only)."""
+    from burnrate import warehouse
+
+    args = ["build"]
+    if full_refresh:
+        args.append("--full-refresh")
+    if select:
+        args += ["--select", *select]
+    with warehouse.writer_lock(cfg):
+        result = run_dbt(cfg, args, target=target, show_progress=show_progress)
+        if result.success and publish and (target or cfg.dbt.target) == "duckdb":
+            with warehouse.writer(cfg, take_lock=False) as con:
+                warehouse.publish(con, cfg)
+    return result
+
+
+@click.command("build")
+@click.option("--full-refresh", is_flag=True, help="rebuild incremental models from scratch")
+@click.option(
+    "--select", "-s", multiple=True, help="dbt node selection, e.g. marts.fct_costs_daily+ (repeatable)"
+)
+@click.option("--target", help="dbt target in profiles.yml (default: dbt.target in burnrate.toml)")
+@pass_state
+def command(state: State, full_refresh: bool, select: tuple[str, ...], target: str | None) -> None:
+    """Build the warehouse models with dbt: seeds, staging, intermediate and marts, with their tests.
+
+    Runs `dbt build` on the warehouse under its writer lock, then publishes a read-only snapshot of the
+    marts for the dashboard and `burnrate sql`. Exits 1 when a model or an error-level test fails.
+    """
+    from burnrate.console import err
+
+    result = build(state.config, full_refresh=full_refresh, select=select, target=target)
+    for w in result.warnings:
+        err.print(f"[yellow]warning[/]: {w}")
+    if not result.success:
+        for f in result.failures:
+            err.print(f"[red]failed[/]: {f}")
+        raise BuildFailed(
+            f"dbt build failed ({len(result.failures)} failing nodes); details in target/logs/dbt.log"
+        )
+    err.print(f"dbt build: {result.nodes} nodes ok, {len(result.warnings)} warnings")
