@@ -16,7 +16,7 @@ scope), and are spread over the period after a short baseline. Placement depends
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import numpy as np
 
@@ -28,11 +28,21 @@ PATTERNS = ("token_spike", "leaked_key", "cost_without_traffic", "error_storm")
 
 _SPIKE = ("support-chat", "reply-suggest", "sql-assistant", "internal-copilot", "fraud-review")
 _LEAK = ("internal-copilot", "ad-copy", "workflow-agent", "reply-suggest", "sql-assistant")
-_COST = (("model_switch", "in-app-chat", "azure-gpt-4.1"), ("cache_break", "rag-answer", None),
-         ("model_switch", "support-chat", "claude-opus-4-5"), ("cache_break", "coding-agent", None),
-         ("model_switch", "email-personalize", "azure-gpt-4.1"), ("model_switch", "workflow-agent", "gpt-5.1"))
-_STORM = (("model", "claude-sonnet-4-5"), ("feature", "coding-agent"), ("model", "gpt-5.1"),
-          ("feature", "internal-copilot"), ("model", "gemini-2.5-pro"))
+_COST = (
+    ("model_switch", "in-app-chat", "azure-gpt-4.1"),
+    ("cache_break", "rag-answer", None),
+    ("model_switch", "support-chat", "claude-opus-4-5"),
+    ("cache_break", "coding-agent", None),
+    ("model_switch", "email-personalize", "azure-gpt-4.1"),
+    ("model_switch", "workflow-agent", "gpt-5.1"),
+)
+_STORM = (
+    ("model", "claude-sonnet-4-5"),
+    ("feature", "coding-agent"),
+    ("model", "gpt-5.1"),
+    ("feature", "internal-copilot"),
+    ("model", "gemini-2.5-pro"),
+)
 
 
 @dataclass
@@ -101,21 +111,33 @@ def plan(start: date, days: int, seed: int, lam: np.ndarray) -> list[Anomaly]:
         a = Anomaly(f"A{k + 1:03d}", pattern, "", "", 0, 0, "", "", "")
         if pattern == "token_spike":
             fi = FEATURE_INDEX[_SPIKE[j % len(_SPIKE)]]
-            team_users = [i for i, u in enumerate(all_users) if u.team == FEATURES[fi].team and u.kind == "employee"]
-            a.feature, a.user, a.factor = fi, int(team_users[int(rng.integers(5, len(team_users)))]), float(rng.uniform(10, 50))
+            team_users = [
+                i for i, u in enumerate(all_users) if u.team == FEATURES[fi].team and u.kind == "employee"
+            ]
+            a.feature, a.user, a.factor = (
+                fi,
+                int(team_users[int(rng.integers(5, len(team_users)))]),
+                float(rng.uniform(10, 50)),
+            )
             a.scope_type, a.scope_value = "feature", FEATURES[fi].key
             a.top_contributor_type, a.top_contributor_value = "user", all_users[a.user].user_id
-            a.description = (f"prompt injection/abuse: user {all_users[a.user].user_id} sends prompts with "
-                             f"~{a.factor:.0f}x the usual input tokens to {FEATURES[fi].key}")
+            a.description = (
+                f"prompt injection/abuse: user {all_users[a.user].user_id} sends prompts with "
+                f"~{a.factor:.0f}x the usual input tokens to {FEATURES[fi].key}"
+            )
         elif pattern == "leaked_key":
             fi = FEATURE_INDEX[_LEAK[j % len(_LEAK)]]
-            svc = next(i for i, u in enumerate(all_users) if u.team == FEATURES[fi].team and u.kind == "service")
+            svc = next(
+                i for i, u in enumerate(all_users) if u.team == FEATURES[fi].team and u.kind == "service"
+            )
             a.feature, a.user, a.factor = fi, svc, float(rng.uniform(4, 8))
             a.model = max((MODEL_INDEX[m] for m, _ in FEATURES[fi].models), key=lambda mi: _price_rank(mi))
             a.scope_type, a.scope_value = "team", FEATURES[fi].team
             a.top_contributor_type, a.top_contributor_value = "user", all_users[svc].user_id
-            a.description = (f"leaked API key of {all_users[svc].user_id}: ~{a.factor:.1f}x the normal request rate "
-                             f"of {FEATURES[fi].key} from one key, long outputs on {MODELS[a.model].name}")
+            a.description = (
+                f"leaked API key of {all_users[svc].user_id}: ~{a.factor:.1f}x the normal request rate "
+                f"of {FEATURES[fi].key} from one key, long outputs on {MODELS[a.model].name}"
+            )
         elif pattern == "cost_without_traffic":
             variant, fkey, to_model = _COST[j % len(_COST)]
             fi = FEATURE_INDEX[fkey]
@@ -124,14 +146,18 @@ def plan(start: date, days: int, seed: int, lam: np.ndarray) -> list[Anomaly]:
             if variant == "model_switch":
                 a.model = MODEL_INDEX[to_model]
                 a.top_contributor_type, a.top_contributor_value = "model", MODELS[a.model].name
-                a.description = f"config change switched {fkey} to the pricier {MODELS[a.model].name}; traffic flat"
+                a.description = (
+                    f"config change switched {fkey} to the pricier {MODELS[a.model].name}; traffic flat"
+                )
             else:
                 version = max(v for v, _ in FEATURES[fi].prompt_versions) + 1
                 a.factor = version
                 a.top_contributor_type = "prompt"
                 a.top_contributor_value = f"{FEATURES[fi].prompt}:{version}"
-                a.description = (f"prompt {FEATURES[fi].prompt} v{version} puts a timestamp before the cached prefix: "
-                                 f"cache hits on {fkey} collapse; traffic flat")
+                a.description = (
+                    f"prompt {FEATURES[fi].prompt} v{version} puts a timestamp before the cached prefix: "
+                    f"cache hits on {fkey} collapse; traffic flat"
+                )
         else:
             kind, key = _STORM[j % len(_STORM)]
             a.factor = float(rng.uniform(0.35, 0.6))
@@ -141,15 +167,19 @@ def plan(start: date, days: int, seed: int, lam: np.ndarray) -> list[Anomaly]:
                 fi = max(users_of, key=lambda f: hourly[lo:hi, f].sum())
                 a.scope_type, a.scope_value = "model", MODELS[a.model].name
                 a.top_contributor_type, a.top_contributor_value = "feature", FEATURES[fi].key
-                a.description = (f"provider errors on {MODELS[a.model].name} (500/429, ~{a.factor:.0%} of calls); "
-                                 "client retries multiply requests")
+                a.description = (
+                    f"provider errors on {MODELS[a.model].name} (500/429, ~{a.factor:.0%} of calls); "
+                    "client retries multiply requests"
+                )
             else:
                 fi = FEATURE_INDEX[key]
                 a.feature = fi
                 a.scope_type, a.scope_value = "feature", key
                 a.top_contributor_type = "model"
                 a.top_contributor_value = MODELS[MODEL_INDEX[FEATURES[fi].models[0][0]]].name
-                a.description = f"retry storm in {key}: ~{a.factor:.0%} of calls fail and are retried up to 3 times"
+                a.description = (
+                    f"retry storm in {key}: ~{a.factor:.0%} of calls fail and are retried up to 3 times"
+                )
         busy_feature = a.feature if a.feature >= 0 else fi
         h0 = _busy_start(rng, hourly[:, busy_feature], lo, hi, dur)
         a.start_ms, a.end_ms = start_ms + h0 * HOUR_MS, start_ms + (h0 + dur) * HOUR_MS
@@ -164,16 +194,35 @@ def _price_rank(model_idx: int) -> float:
 
 
 def label_rows(anomalies: list[Anomaly]) -> list[dict]:
-    return [{"anomaly_id": a.anomaly_id, "pattern": a.pattern, "scope_type": a.scope_type,
-             "scope_value": a.scope_value, "start": _iso(a.start_ms), "end": _iso(a.end_ms),
-             "top_contributor_type": a.top_contributor_type, "top_contributor_value": a.top_contributor_value,
-             "description": a.description, "variant": a.variant,
-             "extra_requests": a.extra_requests, "affected_requests": a.affected_requests,
-             "impact_cost_usd": round(a.impact_cost_usd, 6)} for a in anomalies]
+    return [
+        {
+            "anomaly_id": a.anomaly_id,
+            "pattern": a.pattern,
+            "scope_type": a.scope_type,
+            "scope_value": a.scope_value,
+            "start": _iso(a.start_ms),
+            "end": _iso(a.end_ms),
+            "top_contributor_type": a.top_contributor_type,
+            "top_contributor_value": a.top_contributor_value,
+            "description": a.description,
+            "variant": a.variant,
+            "extra_requests": a.extra_requests,
+            "affected_requests": a.affected_requests,
+            "impact_cost_usd": round(a.impact_cost_usd, 6),
+        }
+        for a in anomalies
+    ]
 
 
-def apply(rng: np.random.Generator, cat: Catalog, cols: dict, anomalies: list[Anomaly], day_ms: int, end: date,
-          hourly_lam: np.ndarray) -> dict:
+def apply(
+    rng: np.random.Generator,
+    cat: Catalog,
+    cols: dict,
+    anomalies: list[Anomaly],
+    day_ms: int,
+    end: date,
+    hourly_lam: np.ndarray,
+) -> dict:
     """Inject the anomalies active on this day. Marks affected rows with the anomaly's index."""
     day_end = day_ms + DAY_MS
     for ai, a in enumerate(anomalies):
@@ -194,7 +243,9 @@ def apply(rng: np.random.Generator, cat: Catalog, cols: dict, anomalies: list[An
             tok = cols["tokens"]
             total = tok[sel, 0] + tok[sel, 1] + tok[sel, 2]
             cap = cat.ctx[cols["model"][sel]] * 0.9
-            tok[sel, 0] = np.minimum(np.rint(total * a.factor * rng.uniform(0.8, 1.2, sel.sum())), cap).astype(np.int64)
+            tok[sel, 0] = np.minimum(
+                np.rint(total * a.factor * rng.uniform(0.8, 1.2, sel.sum())), cap
+            ).astype(np.int64)
             tok[sel, 1] = 0
             tok[sel, 2] = 0
             cols["user"][sel] = a.user
@@ -219,7 +270,9 @@ def _switch_model(rng: np.random.Generator, cols: dict, sel: np.ndarray, to_mode
     tok = cols["tokens"]
     was_reasoning = np.array([m.reasoning for m in MODELS])[cols["model"]]
     add_reason = sel & ~was_reasoning if m2.reasoning else np.zeros_like(sel)
-    tok[add_reason, 4] = np.rint(tok[add_reason, 3] * rng.uniform(0.5, 1.5, add_reason.sum())).astype(np.int64)
+    tok[add_reason, 4] = np.rint(tok[add_reason, 3] * rng.uniform(0.5, 1.5, add_reason.sum())).astype(
+        np.int64
+    )
     if not m2.cache_write:
         tok[sel, 0] += tok[sel, 2]
         tok[sel, 2] = 0
@@ -255,7 +308,7 @@ def _storm(rng: np.random.Generator, cols: dict, sel: np.ndarray, a: Anomaly, ai
     failing = chain & ~last
     out["status"][failing] = np.where(rng.random(failing.sum()) < 0.7, 500, 429)
     out["status"][chain & last] = 200
-    backoff = (2 ** attempt_no - 1) * 1000 + rng.integers(0, 900, len(idx))
+    backoff = (2**attempt_no - 1) * 1000 + rng.integers(0, 900, len(idx))
     out["ts"] = out["ts"] + np.where(chain, backoff, 0)
     out["anomaly"][chain] = ai
     out["base_cost"][attempt_no > 0] = 0.0

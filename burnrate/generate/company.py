@@ -19,21 +19,23 @@ class Team:
     key: str
     name: str
     cost_center: str
-    log_sink: str  # langfuse_export | langfuse_api | helicone_export | helicone_api | helicone_api+langfuse_export
+    log_sink: (
+        str  # langfuse_export | langfuse_api | helicone_export | helicone_api | helicone_api+langfuse_export
+    )
     monthly_budget_usd: float  # sized for the default 10,000 requests/day
     humans: int  # number of employee users
     slack_channel: str
 
 
 TEAMS: tuple[Team, ...] = (
-    Team("search", "Search & Discovery", "CC-1100", "langfuse_export", 3_500, 38, "#search-oncall"),
-    Team("support", "Customer Support AI", "CC-1200", "langfuse_export", 3_000, 44, "#support-ai"),
-    Team("growth", "Growth & Marketing", "CC-1300", "helicone_export", 1_200, 30, "#growth-eng"),
-    Team("platform", "ML Platform", "CC-1400", "langfuse_api", 2_000, 26, "#ml-platform"),
-    Team("agents", "Automation Agents", "CC-1500", "helicone_api", 9_000, 34, "#agents-eng"),
-    Team("data", "Data & Analytics", "CC-1600", "helicone_export", 1_800, 28, "#data-eng"),
-    Team("mobile", "Mobile App", "CC-1700", "langfuse_api", 1_200, 36, "#mobile-eng"),
-    Team("risk", "Trust & Safety", "CC-1800", "helicone_api+langfuse_export", 1_000, 24, "#risk-eng"),
+    Team("search", "Search & Discovery", "CC-1100", "langfuse_export", 800, 38, "#search-oncall"),
+    Team("support", "Customer Support AI", "CC-1200", "langfuse_export", 600, 44, "#support-ai"),
+    Team("growth", "Growth & Marketing", "CC-1300", "helicone_export", 150, 30, "#growth-eng"),
+    Team("platform", "ML Platform", "CC-1400", "langfuse_api", 400, 26, "#ml-platform"),
+    Team("agents", "Automation Agents", "CC-1500", "helicone_api", 1_150, 34, "#agents-eng"),
+    Team("data", "Data & Analytics", "CC-1600", "helicone_export", 450, 28, "#data-eng"),
+    Team("mobile", "Mobile App", "CC-1700", "langfuse_api", 500, 36, "#mobile-eng"),
+    Team("risk", "Trust & Safety", "CC-1800", "helicone_api+langfuse_export", 300, 24, "#risk-eng"),
 )
 TEAM_INDEX = {t.key: i for i, t in enumerate(TEAMS)}
 BUDGET_TIERS = {"warning": 70, "critical": 90, "emergency": 100}
@@ -108,8 +110,15 @@ def api_keys() -> list[dict]:
         team_users = [x for x in users() if x.team == u.team and x.kind == "employee"]
         if u.kind == "service" or (u.kind == "employee" and u in team_users[:3]):
             kid = _hid("key", u.user_id, n=12)
-            rows.append({"api_key_id": f"key_{kid}", "key_hint": f"sk-acme-...{kid[-4:]}", "user_id": u.user_id,
-                         "team_id": u.team, "created_date": "2026-01-15"})
+            rows.append(
+                {
+                    "api_key_id": f"key_{kid}",
+                    "key_hint": f"sk-acme-...{kid[-4:]}",
+                    "user_id": u.user_id,
+                    "team_id": u.team,
+                    "created_date": "2026-01-15",
+                }
+            )
     return rows
 
 
@@ -119,13 +128,23 @@ def api_key_of(user_id: str) -> str | None:
 
 def model_rows() -> list[dict]:
     return [
-        {"model_key": m.key, "model": m.name, "route": m.route,
-         "provider": {"aws_bedrock": "aws", "azure_openai": "azure", "gcp_vertex": "gcp"}.get(m.route, m.route),
-         "genai_prices_provider": m.genai_provider or "", "genai_prices_ref": m.genai_ref or "",
-         "has_public_price": m.genai_provider is not None and m.route != "self_hosted",
-         "supports_cache_read": m.cache_read, "supports_cache_write": m.cache_write,
-         "supports_reasoning": m.reasoning, "supports_audio": m.audio, "context_window": m.context_window,
-         "billing_name": m.billing_name or ""}
+        {
+            "model_key": m.key,
+            "model": m.name,
+            "route": m.route,
+            "provider": {"aws_bedrock": "aws", "azure_openai": "azure", "gcp_vertex": "gcp"}.get(
+                m.route, m.route
+            ),
+            "genai_prices_provider": m.genai_provider or "",
+            "genai_prices_ref": m.genai_ref or "",
+            "has_public_price": m.genai_provider is not None and m.route != "self_hosted",
+            "supports_cache_read": m.cache_read,
+            "supports_cache_write": m.cache_write,
+            "supports_reasoning": m.reasoning,
+            "supports_audio": m.audio,
+            "context_window": m.context_window,
+            "billing_name": m.billing_name or "",
+        }
         for m in MODELS
     ]
 
@@ -136,23 +155,59 @@ def company_tables() -> dict[str, list[dict]]:
     Keys are file stems: `company/<key>.csv` in the output and candidate dbt seeds.
     """
     return {
-        "teams": [{"team_id": t.key, "team_name": t.name, "cost_center": t.cost_center, "log_sink": t.log_sink,
-                   "slack_channel": t.slack_channel} for t in TEAMS],
-        "features": [{"feature_id": f.key, "team_id": f.team, "feature_name": f.name, "kind": f.kind,
-                      "prompt_name": f.prompt} for f in FEATURES],
+        "teams": [
+            {
+                "team_id": t.key,
+                "team_name": t.name,
+                "cost_center": t.cost_center,
+                "log_sink": t.log_sink,
+                "slack_channel": t.slack_channel,
+            }
+            for t in TEAMS
+        ],
+        "features": [
+            {
+                "feature_id": f.key,
+                "team_id": f.team,
+                "feature_name": f.name,
+                "kind": f.kind,
+                "prompt_name": f.prompt,
+            }
+            for f in FEATURES
+        ],
         "users": [{"user_id": u.user_id, "home_team_id": u.team, "kind": u.kind} for u in users()],
         "api_keys": api_keys(),
         "models": model_rows(),
-        "budgets": [{"team_id": t.key, "period": "monthly", "amount_usd": t.monthly_budget_usd, "currency": "USD",
-                     "basis": "llm_list_cost", "warning_pct": BUDGET_TIERS["warning"],
-                     "critical_pct": BUDGET_TIERS["critical"], "emergency_pct": BUDGET_TIERS["emergency"]}
-                    for t in TEAMS],
+        "budgets": [
+            {
+                "team_id": t.key,
+                "period": "monthly",
+                "amount_usd": t.monthly_budget_usd,
+                "currency": "USD",
+                "basis": "llm_list_cost",
+                "warning_pct": BUDGET_TIERS["warning"],
+                "critical_pct": BUDGET_TIERS["critical"],
+                "emergency_pct": BUDGET_TIERS["emergency"],
+            }
+            for t in TEAMS
+        ],
         "user_teams": [{"user_id": u.user_id, "team_id": u.team} for u in users() if u.mapped],
         "namespace_teams": [{"namespace": ns, "team_id": team} for ns, team in NAMESPACE_TEAMS.items()],
-        "account_teams": [{"provider": p, "account_id": a, "account_name": n, "team_id": t or ""}
-                          for p, a, n, t in ACCOUNTS],
-        "gpu_nodes": [{"hostname": n.hostname, "instance_id": n.instance_id, "instance_type": n.instance_type,
-                       "gpu_model": n.gpu_model, "gpu_count": n.gpus, "account_id": n.account_id,
-                       "k8s_cluster": n.cluster, "namespace": n.namespace,
-                       "team_id": NAMESPACE_TEAMS[n.namespace]} for n in GPU_NODES],
+        "account_teams": [
+            {"provider": p, "account_id": a, "account_name": n, "team_id": t or ""} for p, a, n, t in ACCOUNTS
+        ],
+        "gpu_nodes": [
+            {
+                "hostname": n.hostname,
+                "instance_id": n.instance_id,
+                "instance_type": n.instance_type,
+                "gpu_model": n.gpu_model,
+                "gpu_count": n.gpus,
+                "account_id": n.account_id,
+                "k8s_cluster": n.cluster,
+                "namespace": n.namespace,
+                "team_id": NAMESPACE_TEAMS[n.namespace],
+            }
+            for n in GPU_NODES
+        ],
     }

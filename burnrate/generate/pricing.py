@@ -62,13 +62,19 @@ def price_context(batch: bool) -> dict | None:
 def _calc(model: Model, tokens: dict[str, int], when: datetime, batch: bool) -> Decimal:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return calc_price(usage_for(tokens), model.genai_ref, provider_id=model.genai_provider,
-                          genai_request_timestamp=when, price_context=price_context(batch)).total_price
+        return calc_price(
+            usage_for(tokens),
+            model.genai_ref,
+            provider_id=model.genai_provider,
+            genai_request_timestamp=when,
+            price_context=price_context(batch),
+        ).total_price
 
 
 def _thresholds(model: Model, when: datetime, batch: bool) -> list[int]:
     _provider, info = data_snapshot.get_snapshot().find_provider_model(
-        model.genai_ref.lower(), None, model.genai_provider, None)
+        model.genai_ref.lower(), None, model.genai_provider, None
+    )
     model_price = info.get_prices(when, price_context(batch))
     starts = {t.start for v in model_price.__dict__.values() if isinstance(v, TieredPrices) for t in v.tiers}
     return sorted(starts)
@@ -92,8 +98,12 @@ def rate_card(model_key: str, day: date, batch: bool) -> RateCard | None:
             tokens[bucket] = tokens.get(bucket, 0) + _N
             row.append((_calc(model, tokens, when, batch) - base) / _N)
         rows.append(row)
-    return RateCard(np.array(thresholds, dtype=np.int64), np.array(rows, dtype=np.float64),
-                    _decimal_str(rows[0][0]), _decimal_str(rows[0][3]))
+    return RateCard(
+        np.array(thresholds, dtype=np.int64),
+        np.array(rows, dtype=np.float64),
+        _decimal_str(rows[0][0]),
+        _decimal_str(rows[0][3]),
+    )
 
 
 def _decimal_str(value: Decimal) -> str:
@@ -105,7 +115,15 @@ def bucket_costs(model_idx: np.ndarray, batch: np.ndarray, tokens: np.ndarray, d
 
     `tokens` is an int array (n, len(BUCKETS)) of disjoint buckets.
     """
+    return costs_and_bands(model_idx, batch, tokens, day)[0]
+
+
+def costs_and_bands(
+    model_idx: np.ndarray, batch: np.ndarray, tokens: np.ndarray, day: date
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-bucket list costs and the tier band each request was priced in (0 = base price)."""
     costs = np.zeros(tokens.shape, dtype=np.float64)
+    band = np.zeros(len(tokens), dtype=np.int64)
     total_input = tokens[:, 0] + tokens[:, 1] + tokens[:, 2] + tokens[:, 5]
     for mi in np.unique(model_idx):
         for b in (False, True):
@@ -117,4 +135,5 @@ def bucket_costs(model_idx: np.ndarray, batch: np.ndarray, tokens: np.ndarray, d
                 continue
             bands = card.band(total_input[sel])
             costs[sel] = tokens[sel] * card.rates[bands]
-    return costs
+            band[sel] = bands
+    return costs, band

@@ -13,8 +13,8 @@ import polars as pl
 
 from burnrate.generate import ids
 from burnrate.generate.catalog import FEATURES, MODELS
-from burnrate.generate.company import TEAMS, TEAM_INDEX, users
-from burnrate.generate.pricing import BUCKETS, bucket_costs
+from burnrate.generate.company import TEAM_INDEX, TEAMS, users
+from burnrate.generate.pricing import BUCKETS, bucket_costs, costs_and_bands
 from burnrate.generate.traffic import Catalog
 
 STREAMING_KINDS = {"rag", "chat", "agent", "voice", "generation"}
@@ -46,7 +46,11 @@ def _latency(rng: np.random.Generator, cols: dict, tok: np.ndarray) -> tuple[np.
     total_in = tok[:, 0] + tok[:, 1] + tok[:, 2] + tok[:, 5]
     total_out = tok[:, 3] + tok[:, 4] + tok[:, 6]
     first = base * rng.uniform(0.6, 1.0, n) + total_in * 3e-6 + tok[:, 4] / tps
-    latency = first + base * 0.3 * rng.lognormal(0, 0.3, n) + (total_out - tok[:, 4]) / tps * rng.lognormal(0, 0.2, n)
+    latency = (
+        first
+        + base * 0.3 * rng.lognormal(0, 0.3, n)
+        + (total_out - tok[:, 4]) / tps * rng.lognormal(0, 0.2, n)
+    )
     status = cols["status"]
     latency = np.where(status == 429, rng.uniform(0.05, 0.4, n), latency)
     latency = np.where(status == 500, first + rng.uniform(2, 30, n), latency)
@@ -66,7 +70,8 @@ def finish(rng: np.random.Generator, cat: Catalog, cols: dict, day: date, day_in
     """The canonical request frame of one day (sorted by start time)."""
     n = len(cols["ts"])
     tok = effective_tokens(cols)
-    cost = bucket_costs(cols["model"], _BATCH[cols["feature"]], tok, day)
+    cost, band = costs_and_bands(cols["model"], _BATCH[cols["feature"]], tok, day)
+    cost = np.round(cost, 12)  # Langfuse stores Decimal64(12)
     latency_ms, ttft_ms = _latency(rng, cols, tok)
     truncated = (cols["status"] == 200) & (rng.random(n) < 0.01)
     all_users = users()
@@ -75,50 +80,67 @@ def finish(rng: np.random.Generator, cat: Catalog, cols: dict, day: date, day_in
     keys = np.where(user >= 0, cat.api_keys[np.maximum(user, 0)], "")
     feature = cols["feature"]
     team_idx = cat.feature_team[feature]
+    user_team = np.array([TEAM_INDEX[u.team] if u.mapped else -1 for u in all_users])
+    attributed = np.where(cols["tagged"], team_idx, np.where(user >= 0, user_team[np.maximum(user, 0)], -1))
     sessions = np.array([f.sessions for f in FEATURES])[feature]
-    session_key = (np.maximum(user, 0) * 1_000 + feature) * 100_000 + (cols["ts"] // (3 * 3_600_000)) % 100_000
+    session_key = (np.maximum(user, 0) * 1_000 + feature) * 100_000 + (
+        cols["ts"] // (3 * 3_600_000)
+    ) % 100_000
     session_id = ids.keyed_hex(session_key, "session_id", 8)
-    frame = pl.DataFrame({
-        "ts_ms": cols["ts"],
-        "end_ms": cols["ts"] + latency_ms,
-        "latency_ms": latency_ms,
-        "ttft_ms": pl.Series(ttft_ms).set(pl.Series(ttft_ms < 0), None),
-        "feature": _lookup("feature", [f.key for f in FEATURES], feature),
-        "team": _lookup("team", [t.key for t in TEAMS], team_idx),
-        "model_idx": cols["model"],
-        "model": _lookup("model", [m.name for m in MODELS], cols["model"]),
-        "route": _lookup("route", [m.route for m in MODELS], cols["model"]),
-        "user_id": user_ids,
-        "api_key_id": pl.Series("api_key_id", keys, dtype=pl.String).replace("", None),
-        "environment": np.where(cols["staging"], "staging", "production"),
-        "tagged": cols["tagged"],
-        **{f"t_{b}": tok[:, i] for i, b in enumerate(BUCKETS)},
-        **{f"c_{b}": cost[:, i] for i, b in enumerate(BUCKETS)},
-        "cost": cost.sum(axis=1),
-        "base_cost": cols["base_cost"],
-        "status": cols["status"],
-        "truncated": truncated,
-        "prompt_name": _lookup("prompt_name", [f.prompt or None for f in FEATURES], feature),
-        "prompt_version": cols["prompt_version"],
-        "batch": _BATCH[feature],
-        "request_id": ids.uuids(rng, n, "request_id"),
-        "obs_id": ids.hex_ids(rng, n, 8, "obs_id"),
-        "trace_id": ids.hex_ids(rng, n, 16, "trace_id"),
-        "session_id": session_id,
-        "anomaly": cols["anomaly"],
-        "retry_of": cols["retry_of"],
-    })
+    frame = pl.DataFrame(
+        {
+            "ts_ms": cols["ts"],
+            "end_ms": cols["ts"] + latency_ms,
+            "latency_ms": latency_ms,
+            "ttft_ms": pl.Series(ttft_ms).set(pl.Series(ttft_ms < 0), None),
+            "feature": _lookup("feature", [f.key for f in FEATURES], feature),
+            "team": _lookup("team", [t.key for t in TEAMS], team_idx),
+            "attributed_team": _lookup("attributed_team", [t.key for t in TEAMS], attributed, missing=-1),
+            "model_idx": cols["model"],
+            "model": _lookup("model", [m.name for m in MODELS], cols["model"]),
+            "route": _lookup("route", [m.route for m in MODELS], cols["model"]),
+            "user_id": user_ids,
+            "api_key_id": pl.Series("api_key_id", keys, dtype=pl.String).replace("", None),
+            "environment": np.where(cols["staging"], "staging", "production"),
+            "tagged": cols["tagged"],
+            **{f"t_{b}": tok[:, i] for i, b in enumerate(BUCKETS)},
+            **{f"c_{b}": cost[:, i] for i, b in enumerate(BUCKETS)},
+            "cost": np.round(cost.sum(axis=1), 12),
+            "band": band,
+            "base_cost": cols["base_cost"],
+            "status": cols["status"],
+            "truncated": truncated,
+            "prompt_name": _lookup("prompt_name", [f.prompt or None for f in FEATURES], feature),
+            "prompt_version": cols["prompt_version"],
+            "batch": _BATCH[feature],
+            "request_id": ids.uuids(rng, n, "request_id"),
+            "obs_id": ids.hex_ids(rng, n, 8, "obs_id"),
+            "trace_id": ids.hex_ids(rng, n, 16, "trace_id"),
+            "session_id": session_id,
+            "anomaly": cols["anomaly"],
+            "retry_of": cols["retry_of"],
+        }
+    )
     status = pl.col("status")
     return frame.with_columns(
-        pl.when(status != 200).then(pl.lit("ERROR"))
-        .when(pl.col("truncated")).then(pl.lit("WARNING")).otherwise(pl.lit("DEFAULT")).alias("level"),
-        pl.when(status == 429).then(pl.concat_str([pl.lit("429 Too Many Requests: rate limit exceeded for "), pl.col("model")]))
-        .when(status == 500).then(pl.lit("500 Internal Server Error: upstream stream interrupted"))
-        .when(pl.col("truncated")).then(pl.lit("finish_reason=length: output truncated at max_tokens"))
-        .otherwise(None).alias("status_message"),
+        pl.when(status != 200)
+        .then(pl.lit("ERROR"))
+        .when(pl.col("truncated"))
+        .then(pl.lit("WARNING"))
+        .otherwise(pl.lit("DEFAULT"))
+        .alias("level"),
+        pl.when(status == 429)
+        .then(pl.concat_str([pl.lit("429 Too Many Requests: rate limit exceeded for "), pl.col("model")]))
+        .when(status == 500)
+        .then(pl.lit("500 Internal Server Error: upstream stream interrupted"))
+        .when(pl.col("truncated"))
+        .then(pl.lit("finish_reason=length: output truncated at max_tokens"))
+        .otherwise(None)
+        .alias("status_message"),
         pl.when(pl.Series(sessions)).then(pl.col("session_id")).otherwise(None).alias("session_id"),
-        pl.when(pl.col("prompt_name").is_null()).then(None).otherwise(pl.col("prompt_version")).alias("prompt_version"),
+        pl.when(pl.col("prompt_name").is_null())
+        .then(None)
+        .otherwise(pl.col("prompt_version"))
+        .alias("prompt_version"),
         pl.lit(day_index).alias("day_index"),
     )
-
-

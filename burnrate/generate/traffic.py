@@ -20,14 +20,110 @@ DAY_MS = 24 * HOUR_MS
 
 # Hour-of-day (UTC) shapes. The company works from Europe and the US east coast; consumers peak in US evenings.
 _PROFILES = {
-    "business": [0.25, 0.2, 0.15, 0.15, 0.15, 0.2, 0.35, 0.6, 0.9, 1.1, 1.2, 1.25, 1.4, 1.7, 1.9, 1.95, 1.9,
-                 1.8, 1.6, 1.4, 1.2, 0.9, 0.6, 0.4],
-    "consumer": [1.5, 1.6, 1.5, 1.2, 0.8, 0.5, 0.35, 0.3, 0.35, 0.45, 0.6, 0.75, 0.9, 1.0, 1.05, 1.1, 1.15,
-                 1.2, 1.25, 1.3, 1.35, 1.4, 1.45, 1.5],
-    "batch": [0.6, 3.5, 4.5, 4.5, 3.5, 1.5, 0.5, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2,
-              0.2, 0.2, 0.2, 0.3, 0.4],
-    "flat": [0.8, 0.75, 0.7, 0.7, 0.7, 0.75, 0.8, 0.9, 1.0, 1.1, 1.15, 1.2, 1.2, 1.25, 1.25, 1.25, 1.2, 1.15,
-             1.1, 1.05, 1.0, 0.95, 0.9, 0.85],
+    "business": [
+        0.25,
+        0.2,
+        0.15,
+        0.15,
+        0.15,
+        0.2,
+        0.35,
+        0.6,
+        0.9,
+        1.1,
+        1.2,
+        1.25,
+        1.4,
+        1.7,
+        1.9,
+        1.95,
+        1.9,
+        1.8,
+        1.6,
+        1.4,
+        1.2,
+        0.9,
+        0.6,
+        0.4,
+    ],
+    "consumer": [
+        1.5,
+        1.6,
+        1.5,
+        1.2,
+        0.8,
+        0.5,
+        0.35,
+        0.3,
+        0.35,
+        0.45,
+        0.6,
+        0.75,
+        0.9,
+        1.0,
+        1.05,
+        1.1,
+        1.15,
+        1.2,
+        1.25,
+        1.3,
+        1.35,
+        1.4,
+        1.45,
+        1.5,
+    ],
+    "batch": [
+        0.6,
+        3.5,
+        4.5,
+        4.5,
+        3.5,
+        1.5,
+        0.5,
+        0.3,
+        0.2,
+        0.2,
+        0.2,
+        0.2,
+        0.2,
+        0.2,
+        0.2,
+        0.2,
+        0.2,
+        0.2,
+        0.2,
+        0.2,
+        0.2,
+        0.2,
+        0.3,
+        0.4,
+    ],
+    "flat": [
+        0.8,
+        0.75,
+        0.7,
+        0.7,
+        0.7,
+        0.75,
+        0.8,
+        0.9,
+        1.0,
+        1.1,
+        1.15,
+        1.2,
+        1.2,
+        1.25,
+        1.25,
+        1.25,
+        1.2,
+        1.15,
+        1.1,
+        1.05,
+        1.0,
+        0.95,
+        0.9,
+        0.85,
+    ],
 }
 _WEEKDAY = {  # Monday .. Sunday
     "business": [1.0, 1.05, 1.05, 1.0, 0.95, 0.35, 0.3],
@@ -97,7 +193,7 @@ class Catalog:
         all_users = users()
         self.team_users: list[np.ndarray] = []
         self.user_cum: list[np.ndarray] = []
-        for fi, f in enumerate(FEATURES):
+        for f in FEATURES:
             idx = [i for i, u in enumerate(all_users) if u.team == f.team]
             weights = []
             rank = 0
@@ -142,7 +238,9 @@ def prompt_version(feature: np.ndarray, ts_ms: np.ndarray, end: date) -> np.ndar
     return out
 
 
-def sample_tokens(rng: np.random.Generator, cat: Catalog, feature: np.ndarray, model: np.ndarray) -> np.ndarray:
+def sample_tokens(
+    rng: np.random.Generator, cat: Catalog, feature: np.ndarray, model: np.ndarray
+) -> np.ndarray:
     """Disjoint token buckets (n, 7) in pricing.BUCKETS order, from each feature's token mix."""
     n = len(feature)
     tok = np.zeros((n, 7), dtype=np.int64)
@@ -152,10 +250,19 @@ def sample_tokens(rng: np.random.Generator, cat: Catalog, feature: np.ndarray, m
     mwrite = np.array([m.cache_write for m in MODELS])[model]
     mreason = np.array([m.reasoning for m in MODELS])[model]
     maudio = np.array([m.audio for m in MODELS])[model]
-    total_in = np.exp(np.log(_feature_param("in_median"))[feature] + _feature_param("in_sigma")[feature] * rng.standard_normal(n))
+    total_in = np.exp(
+        np.log(_feature_param("in_median"))[feature]
+        + _feature_param("in_sigma")[feature] * rng.standard_normal(n)
+    )
     total_in = np.clip(np.rint(total_in), 1, cat.ctx[model] * 0.8).astype(np.int64)
     out_med = _feature_param("out_median")[feature]
-    total_out = np.where(out_med > 0, np.exp(np.log(np.maximum(out_med, 1)) + _feature_param("out_sigma")[feature] * rng.standard_normal(n)), 0)
+    total_out = np.where(
+        out_med > 0,
+        np.exp(
+            np.log(np.maximum(out_med, 1)) + _feature_param("out_sigma")[feature] * rng.standard_normal(n)
+        ),
+        0,
+    )
     total_out = np.rint(total_out).astype(np.int64)
     hit = mcap & (rng.random(n) < _feature_param("cache_hit_p")[feature])
     frac = np.clip(_feature_param("cache_frac")[feature] + 0.08 * rng.standard_normal(n), 0.05, 0.97)
@@ -165,8 +272,12 @@ def sample_tokens(rng: np.random.Generator, cat: Catalog, feature: np.ndarray, m
     audio_in = _feature_param("audio_in")[feature]
     audio_out = _feature_param("audio_out")[feature]
     has_audio = maudio & (audio_in > 0)
-    tok[:, 5] = np.where(has_audio, np.rint(np.maximum(audio_in, 1) * np.exp(0.5 * rng.standard_normal(n))), 0)
-    tok[:, 6] = np.where(has_audio, np.rint(np.maximum(audio_out, 1) * np.exp(0.5 * rng.standard_normal(n))), 0)
+    tok[:, 5] = np.where(
+        has_audio, np.rint(np.maximum(audio_in, 1) * np.exp(0.5 * rng.standard_normal(n))), 0
+    )
+    tok[:, 6] = np.where(
+        has_audio, np.rint(np.maximum(audio_out, 1) * np.exp(0.5 * rng.standard_normal(n))), 0
+    )
     tok[:, 0] = total_in - tok[:, 1] - tok[:, 2]
     rfrac = np.clip(_feature_param("reasoning_frac")[feature] + 0.15 * rng.standard_normal(n), 0.0, 0.95)
     tok[:, 4] = np.where(mreason, np.rint(total_out * rfrac), 0)
@@ -187,8 +298,14 @@ def sample_day(rng: np.random.Generator, cat: Catalog, lam: np.ndarray, day_ms: 
     return make_requests(rng, cat, feature[order], ts[order], end)
 
 
-def make_requests(rng: np.random.Generator, cat: Catalog, feature: np.ndarray, ts: np.ndarray, end: date,
-                  user: np.ndarray | None = None) -> dict:
+def make_requests(
+    rng: np.random.Generator,
+    cat: Catalog,
+    feature: np.ndarray,
+    ts: np.ndarray,
+    end: date,
+    user: np.ndarray | None = None,
+) -> dict:
     """Sample everything about requests of given features at given times (optionally for fixed users)."""
     n = len(feature)
     model = cat.model_ids[feature, _choose(rng, cat.model_cum, feature)] if n else np.zeros(0, dtype=np.int64)
