@@ -405,10 +405,7 @@ def focus_frame(rows: list[dict], provider: str) -> pl.DataFrame:
     literal_null = pl.Series([i % 7 == 3 for i in range(len(rows))])
     return frame.with_columns(
         [
-            pl.when(pl.col(c).is_null() & literal_null)
-            .then(pl.lit("NULL"))
-            .otherwise(pl.col(c).fill_null(""))
-            .alias(c)
+            pl.when(pl.col(c).is_null() & literal_null).then(pl.lit("NULL")).otherwise(pl.col(c)).alias(c)
             for c in columns
         ]
     )

@@ -330,6 +330,7 @@ FEATURES: tuple[Feature, ...] = (
         staging_share=0.08,
         prompt="",
         untagged_share=0.02,
+        usage_keys="minimal",
     ),
     _f(
         "rerank-llm",
@@ -372,6 +373,7 @@ FEATURES: tuple[Feature, ...] = (
         4000,
         250,
         prompt="ticket-summary",
+        usage_keys="minimal",
     ),
     _f(
         "reply-suggest",
@@ -465,6 +467,7 @@ FEATURES: tuple[Feature, ...] = (
         reasoning_frac=0.3,
         prompt="copilot-system",
         sessions=True,
+        usage_keys="langchain",
     ),
     _f(
         "model-gateway-canary",
@@ -477,6 +480,7 @@ FEATURES: tuple[Feature, ...] = (
         200,
         hours="flat",
         prompt="copilot-system",
+        usage_keys="minimal",
     ),
     # agents: long-context reasoning agents (the fast grower)
     _f(
@@ -607,6 +611,7 @@ FEATURES: tuple[Feature, ...] = (
         hours="consumer",
         prompt="in-app-chat",
         sessions=True,
+        usage_keys="raw",
     ),
     _f(
         "smart-replies",
@@ -633,6 +638,7 @@ FEATURES: tuple[Feature, ...] = (
         reasoning_frac=0.5,
         hours="flat",
         prompt="moderation",
+        usage_keys="langchain",
     ),
     _f(
         "fraud-review",
