@@ -79,6 +79,7 @@ def generate(
         cols["base_cost"] = requests.costs(cols, day).sum(axis=1)
         cols = anomalies.apply(rng, cat, cols, plan, day_ms, end_date, lam[d])
         req = requests.finish(rng, cat, cols, day, d)
+        del cols
         last = d == days - 1
         for project, sink, key in (
             (langfuse.PROJECT_EXPORT, lf_export, "langfuse_export"),

@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from burnrate.generate.catalog import GPU_NODES, MODELS
-from burnrate.generate.company import ACCOUNTS, BILLING_ACCOUNTS, NAMESPACE_TEAMS, account_for
+from burnrate.generate.company import ACCOUNTS, BILLING_ACCOUNTS, account_for
 from burnrate.generate.pricing import BUCKETS, rate_card
 from burnrate.generate.traffic import DAY_MS, HOUR_MS, epoch_ms
 
@@ -51,153 +51,23 @@ class Service:
     credit_share: float = 0.0  # GCP: share of cost returned as a credit
 
 
+# fmt: off
 SERVICES: tuple[Service, ...] = (
-    Service(
-        "aws",
-        "334455667788",
-        "Amazon Simple Storage Service",
-        "Storage",
-        "AmazonS3",
-        "USE1-TimedStorage-ByteHrs",
-        "GB-Mo",
-        0.023 / 30,
-        48_000,
-    ),
-    Service(
-        "aws",
-        "556677889900",
-        "Amazon Simple Storage Service",
-        "Storage",
-        "AmazonS3",
-        "USE1-TimedStorage-ByteHrs",
-        "GB-Mo",
-        0.023 / 30,
-        160_000,
-    ),
-    Service(
-        "aws",
-        "667788990011",
-        "Amazon Relational Database Service",
-        "Databases",
-        "AmazonRDS",
-        "USE1-InstanceUsage:db.r6g.2xlarge",
-        "Hrs",
-        0.899,
-        48,
-    ),
-    Service(
-        "aws",
-        "445566778899",
-        "Amazon Elastic Kubernetes Service",
-        "Compute",
-        "AmazonEKS",
-        "USE1-AmazonEKS-Hours:perCluster",
-        "Hours",
-        0.10,
-        24,
-    ),
-    Service(
-        "aws",
-        "556677889900",
-        "Amazon Elastic Kubernetes Service",
-        "Compute",
-        "AmazonEKS",
-        "USE1-AmazonEKS-Hours:perCluster",
-        "Hours",
-        0.10,
-        24,
-    ),
-    Service(
-        "aws",
-        "667788990011",
-        "Amazon CloudWatch",
-        "Management and Governance",
-        "AmazonCloudWatch",
-        "USE1-CW:GMD-Metrics",
-        "Metrics",
-        0.30 / 30,
-        4_000,
-    ),
-    Service(
-        "aws",
-        "334455667788",
-        "AWS Data Transfer",
-        "Networking",
-        "AWSDataTransfer",
-        "USE1-DataTransfer-Out-Bytes",
-        "GB",
-        0.09,
-        350,
-    ),
-    Service(
-        "azure",
-        "9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f",
-        "Virtual Machines",
-        "Compute",
-        "Microsoft.Compute",
-        "D4s v5",
-        "1 Hour",
-        0.192,
-        96,
-    ),
-    Service(
-        "azure",
-        "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d",
-        "Storage",
-        "Storage",
-        "Microsoft.Storage",
-        "Hot LRS Data Stored",
-        "1 GB/Month",
-        0.0184 / 30,
-        22_000,
-    ),
-    Service(
-        "azure",
-        "5f1c2a3b-8d4e-4a6f-9b0c-1d2e3f4a5b6c",
-        "Azure Monitor",
-        "Management and Governance",
-        "Microsoft.OperationalInsights",
-        "Analytics Logs Data Ingestion",
-        "1 GB",
-        2.30,
-        14,
-    ),
-    Service(
-        "gcp",
-        "acme-data-analytics",
-        "BigQuery",
-        "Analytics",
-        "24E6-581D-38E5",
-        "Analysis",
-        "tebibyte",
-        6.25,
-        9.5,
-        credit_share=0.04,
-    ),
-    Service(
-        "gcp",
-        "acme-shared-infra",
-        "Cloud Storage",
-        "Storage",
-        "95FF-2EF5-5EA1",
-        "Standard Storage US Multi-region",
-        "gibibyte month",
-        0.026 / 30,
-        90_000,
-    ),
-    Service(
-        "gcp",
-        "acme-search-prod",
-        "Compute Engine",
-        "Compute",
-        "6F81-5844-456A",
-        "N2 Instance Core running in Americas",
-        "hour",
-        0.031611,
-        768,
-        credit_share=0.28,
-    ),
+    Service("aws", "334455667788", "Amazon Simple Storage Service", "Storage", "AmazonS3", "USE1-TimedStorage-ByteHrs", "GB-Mo", 0.0007666666666666667, 48000),
+    Service("aws", "556677889900", "Amazon Simple Storage Service", "Storage", "AmazonS3", "USE1-TimedStorage-ByteHrs", "GB-Mo", 0.0007666666666666667, 160000),
+    Service("aws", "667788990011", "Amazon Relational Database Service", "Databases", "AmazonRDS", "USE1-InstanceUsage:db.r6g.2xlarge", "Hrs", 0.899, 48),
+    Service("aws", "445566778899", "Amazon Elastic Kubernetes Service", "Compute", "AmazonEKS", "USE1-AmazonEKS-Hours:perCluster", "Hours", 0.1, 24),
+    Service("aws", "556677889900", "Amazon Elastic Kubernetes Service", "Compute", "AmazonEKS", "USE1-AmazonEKS-Hours:perCluster", "Hours", 0.1, 24),
+    Service("aws", "667788990011", "Amazon CloudWatch", "Management and Governance", "AmazonCloudWatch", "USE1-CW:GMD-Metrics", "Metrics", 0.01, 4000),
+    Service("aws", "334455667788", "AWS Data Transfer", "Networking", "AWSDataTransfer", "USE1-DataTransfer-Out-Bytes", "GB", 0.09, 350),
+    Service("azure", "9c0d1e2f-3a4b-4c5d-8e6f-7a8b9c0d1e2f", "Virtual Machines", "Compute", "Microsoft.Compute", "D4s v5", "1 Hour", 0.192, 96),
+    Service("azure", "7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d", "Storage", "Storage", "Microsoft.Storage", "Hot LRS Data Stored", "1 GB/Month", 0.0006133333333333334, 22000),
+    Service("azure", "5f1c2a3b-8d4e-4a6f-9b0c-1d2e3f4a5b6c", "Azure Monitor", "Management and Governance", "Microsoft.OperationalInsights", "Analytics Logs Data Ingestion", "1 GB", 2.3, 14),
+    Service("gcp", "acme-data-analytics", "BigQuery", "Analytics", "24E6-581D-38E5", "Analysis", "tebibyte", 6.25, 9.5, credit_share=0.04),
+    Service("gcp", "acme-shared-infra", "Cloud Storage", "Storage", "95FF-2EF5-5EA1", "Standard Storage US Multi-region", "gibibyte month", 0.0008666666666666666, 90000),
+    Service("gcp", "acme-search-prod", "Compute Engine", "Compute", "6F81-5844-456A", "N2 Instance Core running in Americas", "hour", 0.031611, 768, credit_share=0.28),
 )
+# fmt: on
 
 
 def account_name(provider: str, account_id: str) -> str:
@@ -363,10 +233,6 @@ def _gpu_lines(start: date, days: int) -> pl.DataFrame:
 
 def gpu_node(hostname: str):
     return next(n for n in GPU_NODES if n.hostname == hostname)
-
-
-def node_team(hostname: str) -> str:
-    return NAMESPACE_TEAMS[gpu_node(hostname).namespace]
 
 
 def billing_account(provider: str) -> tuple[str, str]:

@@ -19,7 +19,6 @@ import polars as pl
 from burnrate.generate import ids
 from burnrate.generate.catalog import MODELS
 from burnrate.generate.jsonl import NULL, jiso, jnum, jstr, obj, sparse_obj
-from burnrate.generate.traffic import DAY_MS
 from burnrate.generate.writers import encode_in_slices, json_page, write_lines
 
 PAGE_SIZE = 1000
@@ -186,7 +185,3 @@ class ApiSink:
                 page = lines.slice(off, PAGE_SIZE)
                 json_page(self.dir / f"query_clickhouse_page_{self.pages:05d}.json", page, '"error":null')
                 self.rows += len(page)
-
-
-def day_ms_bounds(day_ms: int) -> tuple[int, int]:
-    return day_ms, day_ms + DAY_MS

@@ -238,11 +238,9 @@ def _model_tables(day) -> tuple[list, list, list]:
     return lf_ids, inp, outp
 
 
-def _conventions() -> pl.DataFrame:
-    rows = [(f.key, mi, convention(f.key, m.key)) for f in FEATURES for mi, m in enumerate(MODELS)]
-    return pl.DataFrame(
-        rows, schema={"feature": pl.String, "model_idx": pl.Int64, "conv": pl.String}, orient="row"
-    )
+def _conventions() -> dict[str, str]:
+    """`feature|model index` -> usage-key convention."""
+    return {f"{f.key}|{mi}": convention(f.key, m.key) for f in FEATURES for mi, m in enumerate(MODELS)}
 
 
 def observations(
@@ -255,19 +253,21 @@ def observations(
     n = req.height
     lf_ids, inp, outp = _model_tables(day)
     idx = req["model_idx"].to_numpy()
-    tiered = np.array([m.key in ("claude-sonnet-4-5", "gemini-2.5-pro") for m in MODELS])[idx]
-    total_in = (req["t_input"] + req["t_cache_read"] + req["t_cache_write"] + req["t_input_audio"]).to_numpy()
     c = pl.col
     agentic = c("feature").is_in([f.key for f in FEATURES if f.kind in ("agent", "rag")])
-    frame = req.join(
-        _conventions(), on=["feature", "model_idx"], how="left", maintain_order="left"
-    ).with_columns(
+    frame = req.with_columns(
+        pl.concat_str([c("feature"), pl.lit("|"), c("model_idx").cast(pl.String)])
+        .replace_strict(_conventions())
+        .alias("conv"),
         pl.lit(project_id).alias("project_id"),
         pl.Series("lf_model_id", lf_ids, dtype=pl.String).gather(idx),
         pl.Series("input_price", inp, dtype=pl.String).gather(idx),
         pl.Series("output_price", outp, dtype=pl.String).gather(idx),
         pl.Series("reasoning_model", np.array([m.reasoning for m in MODELS])[idx]),
-        pl.Series("tier_name", np.where(tiered & (total_in > 200_000), "Large Context", "Standard")),
+        pl.when(pl.col("band") > 0)
+        .then(pl.lit("Large Context"))
+        .otherwise(pl.lit("Standard"))
+        .alias("tier_name"),
         ids.hex_ids(rng, n, 8, "parent_id"),
         pl.Series("created_ms", req["ts_ms"].to_numpy() + rng.integers(300, 2_500, n)),
         pl.Series("updated_ms", req["end_ms"].to_numpy() + rng.integers(500, 5_000, n)),
@@ -339,25 +339,31 @@ class ExportSink:
         self.rows = 0
 
     def write_day(self, obs: pl.DataFrame, day_ms: int) -> None:
-        frame = obs if self.carry is None else pl.concat([self.carry, obs], how="diagonal_relaxed")
         cut = day_ms + DAY_MS
-        self.carry = frame.filter(pl.col("updated_ms") >= cut)
-        self._write(frame.filter(pl.col("updated_ms") < cut), cut)
-
-    def _write(self, frame: pl.DataFrame, cut: int) -> None:
-        frame = frame.sort(["updated_ms", "obs_id"])
+        later = pl.col("updated_ms") >= cut
+        parts = [obs] if self.carry is None else [self.carry, obs]  # yesterday's stragglers lead the file
         name = pl.select(pl.from_epoch(pl.lit(cut), time_unit="ms").dt.strftime("%Y-%m-%dT%H-%M-%SZ")).item()
+        self._write(parts, cut, name)
+        self.carry = pl.concat([p.filter(later) for p in parts], how="diagonal_relaxed")
+
+    def _write(self, parts: list[pl.DataFrame], cut: int, name: str) -> None:
+        """Write the rows updated before `cut`, filtered slice by slice (no whole-day copies)."""
         sink = GzipLines(self.dir / f"{name}.jsonl.gz")
-        for lines in encode_in_slices(with_details(frame), record_expr("export")):
-            sink.write(lines)
+        for frame in parts:
+            keep = lambda part: with_details(part.filter(pl.col("updated_ms") < cut))  # noqa: E731
+            for lines in encode_in_slices(frame, record_expr("export"), keep):
+                sink.write(lines)
         sink.close()
         self.files += 1
         self.rows += sink.rows
 
     def close(self, end_ms: int) -> None:
         if self.carry is not None and self.carry.height:
-            last_cut = int(self.carry["updated_ms"].max()) // DAY_MS * DAY_MS + DAY_MS
-            self._write(self.carry, max(last_cut, end_ms + DAY_MS))
+            cut = max(int(self.carry["updated_ms"].max()) // DAY_MS * DAY_MS + DAY_MS, end_ms + DAY_MS)
+            name = pl.select(
+                pl.from_epoch(pl.lit(cut), time_unit="ms").dt.strftime("%Y-%m-%dT%H-%M-%SZ")
+            ).item()
+            self._write([self.carry], cut, name)
         self.carry = None
 
 
@@ -382,30 +388,26 @@ class ApiSink:
         frame = visible if self.tail is None else pl.concat([self.tail, visible], how="diagonal_relaxed")
         self.tail = finals.filter(pl.col("ts_ms") >= day_ms + DAY_MS - API_OVERLAP_MS)
         frame = frame.sort(["ts_ms", "obs_id"], descending=True)
-        lines = (
-            pl.concat(list(encode_in_slices(with_details(frame), record_expr("api"))))
-            if frame.height
-            else None
-        )
-        for off in range(0, frame.height, PAGE_SIZE):
-            page = lines.slice(off, PAGE_SIZE)
-            last = frame.row(min(off + PAGE_SIZE, frame.height) - 1, named=True)
-            has_next = off + PAGE_SIZE < frame.height
-            token = (
-                cursor(
-                    {
-                        "lastStartTimeTo": _iso_ms(last["ts_ms"]),
-                        "lastTraceId": last["trace_id"],
-                        "lastId": last["obs_id"],
-                    }
-                )
-                if has_next
-                else None
-            )
-            tail = '"meta":{"cursor":' + (f'"{token}"' if token else "null") + "}"
-            self.pages += 1
-            json_page(self.dir / f"observations_v2_page_{self.pages:05d}.json", page, tail)
-            self.rows += len(page)
+        offset = 0
+        for lines in encode_in_slices(frame, record_expr("api"), with_details):  # slices hold whole pages
+            for off in range(0, len(lines), PAGE_SIZE):
+                page = lines.slice(off, PAGE_SIZE)
+                end = offset + off + len(page)
+                token = None
+                if end < frame.height:
+                    last = frame.row(end - 1, named=True)
+                    token = cursor(
+                        {
+                            "lastStartTimeTo": _iso_ms(last["ts_ms"]),
+                            "lastTraceId": last["trace_id"],
+                            "lastId": last["obs_id"],
+                        }
+                    )
+                self.pages += 1
+                tail = '"meta":{"cursor":' + (f'"{token}"' if token else "null") + "}"
+                json_page(self.dir / f"observations_v2_page_{self.pages:05d}.json", page, tail)
+                self.rows += len(page)
+            offset += len(lines)
 
 
 def _iso_ms(ms: int) -> str:

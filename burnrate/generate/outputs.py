@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -170,7 +170,11 @@ def write_manifest(
         "requests": {"total": ledger.requests, "by_team": dict(sorted(ledger.by_team.items()))},
         "both_teams": both_teams,
         "launches": [
-            {"feature": f.key, "launch_days_before_end": f.launch_days_before_end}
+            {
+                "feature": f.key,
+                "launch_date": (end - timedelta(days=f.launch_days_before_end)).isoformat(),
+                "ramp_days": 2,
+            }
             for f in FEATURES
             if f.launch_days_before_end is not None
         ],

@@ -60,7 +60,9 @@ def _latency(rng: np.random.Generator, cols: dict, tok: np.ndarray) -> tuple[np.
 
 
 def _lookup(name: str, values: list, idx: np.ndarray, missing: int | None = None) -> pl.Series:
-    s = pl.Series(name, values, dtype=pl.String)
+    """Names for integer codes, as a polars Enum (4 bytes a row instead of a string per row)."""
+    dtype = pl.Enum(sorted({v for v in values if v is not None}))
+    s = pl.Series(name, values, dtype=dtype)
     if missing is None:
         return s.gather(idx)
     return s.gather(np.where(idx == missing, 0, idx)).scatter(np.flatnonzero(idx == missing), None)
@@ -101,7 +103,9 @@ def finish(rng: np.random.Generator, cat: Catalog, cols: dict, day: date, day_in
             "route": _lookup("route", [m.route for m in MODELS], cols["model"]),
             "user_id": user_ids,
             "api_key_id": pl.Series("api_key_id", keys, dtype=pl.String).replace("", None),
-            "environment": np.where(cols["staging"], "staging", "production"),
+            "environment": pl.Series(np.where(cols["staging"], "staging", "production")).cast(
+                pl.Enum(["production", "staging"])
+            ),
             "tagged": cols["tagged"],
             **{f"t_{b}": tok[:, i] for i, b in enumerate(BUCKETS)},
             **{f"c_{b}": cost[:, i] for i, b in enumerate(BUCKETS)},

@@ -16,7 +16,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SLICE = 50_000
+SLICE = 20_000  # rows encoded at once (a multiple of the 1000-row API page size)
 
 
 class GzipLines:
@@ -46,10 +46,16 @@ def write_lines(path: Path, lines: pl.Series, mode: str = "wb") -> None:
             fh.write((lines.str.join("\n").item() + "\n").encode())
 
 
-def encode_in_slices(frame: pl.DataFrame, expr: pl.Expr):
-    """Yield the encoded JSON lines of `frame` slice by slice (bounded memory)."""
+def encode_in_slices(frame: pl.DataFrame, expr: pl.Expr, prepare=None):
+    """Yield the encoded JSON lines of `frame` slice by slice (bounded memory).
+
+    `prepare(slice) -> slice` adds derived columns per slice instead of for the whole frame.
+    """
     for off in range(0, frame.height, SLICE):
-        yield frame.slice(off, SLICE).select(expr.alias("line")).to_series()
+        part = frame.slice(off, SLICE)
+        if prepare is not None:
+            part = prepare(part)
+        yield part.select(expr.alias("line")).to_series()
 
 
 def json_page(path: Path, lines: pl.Series, envelope_tail: str) -> None:
