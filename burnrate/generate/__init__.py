@@ -81,16 +81,17 @@ def generate(
         req = requests.finish(rng, cat, cols, day, d)
         del cols
         last = d == days - 1
-        for project, sink, key in (
-            (langfuse.PROJECT_EXPORT, lf_export, "langfuse_export"),
-            (langfuse.PROJECT_API, lf_api, "langfuse_api"),
-        ):
-            part = req.filter(pl.col("team").is_in(teams[key]))
-            obs = langfuse.observations(
-                part, project, day, np.random.default_rng([seed, 2, d, len(key)]), both
+        for stream, (project, sink, key) in enumerate(
+            (
+                (langfuse.PROJECT_EXPORT, lf_export, "langfuse_export"),
+                (langfuse.PROJECT_API, lf_api, "langfuse_api"),
             )
-            obs = langfuse.split_late(obs, day_ms, last, np.random.default_rng([seed, 3, d, len(key)]))
-            sink.write_day(obs, day_ms, last) if key == "langfuse_api" else sink.write_day(obs, day_ms)
+        ):
+            lf_rng = np.random.default_rng([seed, 2, d, stream])  # one random stream per project and day
+            obs = langfuse.observations(
+                req.filter(pl.col("team").is_in(teams[key])), project, day, lf_rng, both
+            )
+            sink.write_day(langfuse.split_late(obs, day_ms, last, lf_rng), day_ms, last)
         hc_rng = np.random.default_rng([seed, 4, d])
         hc_export.write_day(
             helicone.requests(req.filter(pl.col("team").is_in(teams["helicone_export"])), hc_rng),

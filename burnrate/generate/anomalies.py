@@ -15,13 +15,14 @@ scope), and are spread over the period after a short baseline. Placement depends
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
 
 from burnrate.generate.catalog import FEATURE_INDEX, FEATURES, MODEL_INDEX, MODELS
 from burnrate.generate.company import users
+from burnrate.generate.pricing import rate_card
 from burnrate.generate.traffic import DAY_MS, HOUR_MS, Catalog, concat, epoch_ms, make_requests
 
 PATTERNS = ("token_spike", "leaked_key", "cost_without_traffic", "error_storm")
@@ -66,7 +67,6 @@ class Anomaly:
     impact_cost_usd: float = 0.0
     extra_requests: int = 0
     affected_requests: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 def anomaly_count(days: int) -> int:
@@ -131,7 +131,9 @@ def plan(start: date, days: int, seed: int, lam: np.ndarray) -> list[Anomaly]:
                 i for i, u in enumerate(all_users) if u.team == FEATURES[fi].team and u.kind == "service"
             )
             a.feature, a.user, a.factor = fi, svc, float(rng.uniform(4, 8))
-            a.model = max((MODEL_INDEX[m] for m, _ in FEATURES[fi].models), key=lambda mi: _price_rank(mi))
+            a.model = max(
+                (MODEL_INDEX[m] for m, _ in FEATURES[fi].models), key=lambda mi: _output_price(mi, start)
+            )
             a.scope_type, a.scope_value = "team", FEATURES[fi].team
             a.top_contributor_type, a.top_contributor_value = "user", all_users[svc].user_id
             a.description = (
@@ -183,14 +185,14 @@ def plan(start: date, days: int, seed: int, lam: np.ndarray) -> list[Anomaly]:
         busy_feature = a.feature if a.feature >= 0 else fi
         h0 = _busy_start(rng, hourly[:, busy_feature], lo, hi, dur)
         a.start_ms, a.end_ms = start_ms + h0 * HOUR_MS, start_ms + (h0 + dur) * HOUR_MS
-        a.extra["busy_feature"] = busy_feature
         out.append(a)
     return out
 
 
-def _price_rank(model_idx: int) -> float:
-    m = MODELS[model_idx]
-    return {"gpt-5.1": 3, "claude-sonnet-4-5": 4, "azure-gpt-4.1": 2, "gemini-2.5-pro": 2}.get(m.key, 1)
+def _output_price(model_idx: int, day: date) -> float:
+    """List USD per output token (0 if unpriced): the leaked key goes to the feature's priciest model."""
+    card = rate_card(MODELS[model_idx].key, day, False)
+    return 0.0 if card is None else float(card.rates[0][3])
 
 
 def label_rows(anomalies: list[Anomaly]) -> list[dict]:

@@ -338,7 +338,8 @@ class ExportSink:
         self.files = 0
         self.rows = 0
 
-    def write_day(self, obs: pl.DataFrame, day_ms: int) -> None:
+    def write_day(self, obs: pl.DataFrame, day_ms: int, is_last_day: bool = False) -> None:
+        """Write the day's file; `is_last_day` is accepted for symmetry with ApiSink (the cut decides)."""
         cut = day_ms + DAY_MS
         later = pl.col("updated_ms") >= cut
         parts = [obs] if self.carry is None else [self.carry, obs]  # yesterday's stragglers lead the file

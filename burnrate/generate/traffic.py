@@ -138,11 +138,6 @@ def epoch_ms(d: date) -> int:
     return (d - date(1970, 1, 1)).days * DAY_MS
 
 
-def launch_date(feature_idx: int, end: date) -> date | None:
-    f = FEATURES[feature_idx]
-    return None if f.launch_days_before_end is None else end - timedelta(days=f.launch_days_before_end)
-
-
 def hourly_shape(start: date, days: int, end: date) -> np.ndarray:
     """Relative request rate, shape (days, 24, n_features), before scaling to requests_per_day."""
     hours = np.arange(days * 24)
