@@ -196,6 +196,7 @@ def _output_price(model_idx: int, day: date) -> float:
 
 
 def label_rows(anomalies: list[Anomaly]) -> list[dict]:
+    """Rows of labels/anomaly_labels.csv (impact and counts are filled while generating)."""
     return [
         {
             "anomaly_id": a.anomaly_id,
@@ -207,7 +208,7 @@ def label_rows(anomalies: list[Anomaly]) -> list[dict]:
             "top_contributor_type": a.top_contributor_type,
             "top_contributor_value": a.top_contributor_value,
             "description": a.description,
-            "variant": a.variant,
+            "variant": a.variant or None,
             "extra_requests": a.extra_requests,
             "affected_requests": a.affected_requests,
             "impact_cost_usd": round(a.impact_cost_usd, 6),

@@ -93,3 +93,7 @@ def command(out: Path, days: int, requests_per_day: int, seed: int, end_date) ->
             {"out": str(out), "requests": manifest["requests"]["total"], "anomalies": labels["anomalies"]}
         )
     )
+
+
+if __name__ == "__main__":  # python -m burnrate.generate.cli
+    command()
