@@ -95,6 +95,14 @@ ROUTE_CONVENTION = {
     "gcp_vertex": "raw",
     "self_hosted": "openai",
 }
+PROVIDER_NAMES = {
+    "openai": "openai",
+    "anthropic": "anthropic",
+    "aws_bedrock": "aws-bedrock",
+    "azure_openai": "azure-openai",
+    "gcp_vertex": "vertex-ai",
+    "self_hosted": "vllm",
+}
 _ALL = ("input", "cache_read", "cache_write", "output", "reasoning", "input_audio", "output_audio")
 
 
@@ -135,6 +143,7 @@ def _fields() -> list[tuple[str, str, pl.Expr, str]]:
             ("team", pl.when(c("tagged")).then(jstr(c("team")))),
             ("feature", pl.when(c("tagged")).then(jstr(c("feature")))),
             ("route", jstr(c("route"))),
+            ("provider", jstr(c("route").cast(pl.String).replace_strict(PROVIDER_NAMES))),
             ("api_key_id", pl.when(c("api_key_id").is_not_null()).then(jstr(c("api_key_id")))),
             ("helicone_request_id", pl.when(c("linked")).then(jstr(c("request_id")))),
         ]
