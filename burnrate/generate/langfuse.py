@@ -118,6 +118,8 @@ def _details(conv: str, prefix: str, costs: bool) -> pl.Expr:
         if costs and "details." in key:
             continue  # like real data: the subset keys carry no cost
         summed = sum((pl.col(f"{prefix}{b}") for b in (buckets or _ALL)), pl.lit(0))
+        if costs:
+            summed = summed.round(12)  # no float noise in sums of already-rounded bucket costs
         value = jnum(summed)
         if when == "nonzero":
             value = pl.when(summed > 0).then(value)
