@@ -18,7 +18,7 @@ from burnrate.errors import EXIT_FAILURE, EXIT_USAGE, BurnrateError
 
 # command name -> "module:attribute" of a click command
 COMMANDS: dict[str, str] = {
-    "generate": "burnrate.stubs:generate",
+    "generate": "burnrate.generate.cli:command",
     "ingest": "ingest.cli:group",
     "build": "burnrate.build:command",
     "detect": "burnrate.stubs:detect",

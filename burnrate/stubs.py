@@ -18,7 +18,6 @@ def _stub(name: str, summary: str, issue: str) -> click.Command:
     return command
 
 
-generate = _stub("generate", "Generate the demo workload of a fictional company.", "foundation issue")
 detect = _stub("detect", "Detect anomalous spend with an isolation forest.", "detection issue")
 alert = _stub("alert", "Send pending budget and anomaly alerts (Slack, or the console).", "detection issue")
 run = _stub(

@@ -138,6 +138,31 @@ def write_labels(out: Path, plan: list, ledger: Ledger, end: date, progress) -> 
     }
 
 
+# company tables that are also the repository's dbt seeds (lookup data a company keeps), by seed name
+SEED_TABLES = {
+    "teams": "teams",
+    "features": "features",
+    "api_keys": "api_keys",
+    "budgets": "budgets",
+    "user_teams": "user_teams",
+    "namespace_teams": "namespace_teams",
+    "account_teams": "account_teams",
+    "gpu_nodes": "gpu_nodes",
+    "llm_models": "models",
+}
+
+
+def write_seeds(seed_dir: Path) -> list[Path]:
+    """Write the company lookup tables as dbt seeds (`python -m burnrate.generate.outputs seeds/`)."""
+    tables = company_tables()
+    paths = []
+    for seed, table in SEED_TABLES.items():
+        path = seed_dir / f"{seed}.csv"
+        write_rows_csv(path, tables[table])
+        paths.append(path)
+    return paths
+
+
 def write_company(out: Path) -> dict:
     tables = company_tables()
     for name, rows in tables.items():
@@ -184,3 +209,10 @@ def write_manifest(
     }
     write_json(out / "manifest.json", manifest)
     return manifest
+
+
+if __name__ == "__main__":
+    import sys
+
+    for written in write_seeds(Path(sys.argv[1] if len(sys.argv) > 1 else "seeds")):
+        print(written)
