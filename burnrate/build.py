@@ -90,6 +90,7 @@ def run_dbt(
         "--profiles-dir", str(root),
         "--log-path", str(root / "target" / "logs"),
         "--log-level", "none",
+        "--no-use-colors",
         "--log-level-file", "info",
     ]  # fmt: skip
     if show_progress:
