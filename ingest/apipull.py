@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
+from burnrate.errors import BurnrateError
 from ingest import landing, rawload
 
 # fetch(window, cursor) -> (records, next cursor or None when the stream is exhausted)
@@ -100,6 +101,14 @@ def run(
     """Pull every stream for every window of [start, end); commit page by page."""
     con.execute("SET TimeZone = 'UTC'")
     plan = list(windows(start, end, hours))
+    try:
+        return _run(con, source, scope, streams, plan, summary, progress)
+    except BurnrateError as exc:
+        exc.summary = summary  # what was committed before the failure, for the CLI's last line
+        raise
+
+
+def _run(con, source: str, scope: str, streams: list[Stream], plan: list[Window], summary, progress):
     task = progress.add_task(f"{source}: {len(plan)} windows", total=None, unit="rows") if progress else None
     saved = landing.get_state(con, source, scope, "cursor")
     resume = json.loads(saved) if saved else None
