@@ -34,6 +34,7 @@ from ingest import landing
 from ingest.records import TableSpec, json_cells, lit, q, stripped_json
 
 BLANK = frozenset(b" \t\r\n")
+OBJECT = "case when json_valid(text) then json_type(text) = 'OBJECT' end"  # CASE: never parses invalid text
 
 
 @dataclass(frozen=True)
@@ -166,13 +167,12 @@ def _stage_slow(con: duckdb.DuckDBPyConnection, plan: Plan, path: Path) -> None:
     if plan.fmt == "ndjson":
         _json_lines(con, path)
         con.execute(
-            "create or replace temp table _recs as select _line, text::JSON as rec from _lines "
-            "where json_valid(text) and json_type(text::JSON) = 'OBJECT'"
+            f"create or replace temp table _recs as select _line, text::JSON as rec from _lines where {OBJECT}"
         )
         bad_parse = (
             "select _line as line, null as field, case when text is null then 'line is not valid UTF-8' "
             "when json_valid(text) then 'line is JSON but not an object' else 'line is not valid JSON' end "
-            "as reason, null as raw from _lines where not coalesce(json_valid(text) and json_type(text::JSON) = 'OBJECT', false)"
+            f"as reason, null as raw from _lines where not coalesce({OBJECT}, false)"
         )
         cells, raw = json_cells(spec, plan.naming, "rec"), stripped_json("rec")
         source = "_recs"
@@ -201,7 +201,7 @@ def _stage_slow(con: duckdb.DuckDBPyConnection, plan: Plan, path: Path) -> None:
                 f"create or replace temp table _recs as select file_row_number + 1 as _line, * "
                 f"from read_parquet({p}, file_row_number=true)"
             )
-        types = dict(con.execute("select column_name, data_type from (describe _recs)").fetchall())
+        types = dict(con.execute("select column_name, column_type from (describe _recs)").fetchall())
         cells = {f.name: _cell(f, plan.naming, keys, types) for f in spec.fields}
         kept = [k for k in keys if k not in landing.TEXT_FIELDS]
         raw = "json_object(" + ", ".join(f"{lit(k)}, {q(k)}" for k in kept) + ")::varchar" if kept else "null"
