@@ -261,18 +261,6 @@ def v1_streams(api: ApiClient, limit: int) -> list[apipull.Stream]:
     ]
 
 
-def _has_v2(api: ApiClient) -> bool:
-    try:
-        api.get_json(
-            V2, params={"limit": 1, "fields": "core", "type": "GENERATION"}, what=f"GET {V2} (probe)"
-        )
-    except HttpError as exc:
-        if exc.status in (404, 405):
-            return False
-        raise
-    return True
-
-
 def pull(
     con: duckdb.DuckDBPyConnection,
     cfg: Config,
@@ -286,8 +274,6 @@ def pull(
     summary = landing.Summary(SOURCE)
     with client(cfg) as api:
         scope = project_id(api, lf.host)
-        version = lf.api if lf.api in ("v1", "v2") else ("v2" if _has_v2(api) else "v1")
-        streams = [v2_stream(api, lf.page_limit)] if version == "v2" else v1_streams(api, lf.page_limit)
         start, end = apipull.plan_range(
             con,
             SOURCE,
@@ -297,6 +283,18 @@ def pull(
             lag_minutes=lf.lag_minutes,
             backfill_days=lf.backfill_days,
         )
-        return apipull.run(
-            con, SOURCE, scope, streams, start, end, lf.window_hours, summary=summary, progress=progress
-        )
+
+        def run(streams: list[apipull.Stream]) -> landing.Summary:
+            return apipull.run(
+                con, SOURCE, scope, streams, start, end, lf.window_hours, summary=summary, progress=progress
+            )
+
+        if lf.api == "v1":
+            return run(v1_streams(api, lf.page_limit))
+        try:
+            return run([v2_stream(api, lf.page_limit)])
+        except HttpError as exc:
+            # A self-hosted v3 server without the v2 endpoint answers 404 on the very first page.
+            if lf.api == "v2" or exc.status not in (404, 405) or summary.counts != landing.Counts():
+                raise
+        return run(v1_streams(api, lf.page_limit))
