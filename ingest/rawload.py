@@ -259,47 +259,49 @@ def merge(
     location: str,
     keep_line: bool,
 ) -> landing.Counts:
-    """Merge `_stage` into the raw table: one row per id, the latest version. Returns the counts."""
+    """Merge `_stage` into the raw table: one row per id, the latest version. Returns the counts.
+
+    Only the staged ids already in the table are compared column by column (`_matched`, narrow); the rest
+    are inserted straight from `_stage`, so a load of new rows costs one anti-join and one insert."""
     idc = q(spec.id)
-    order = (
-        f"{q(spec.version)} desc nulls last, _line desc nulls last"
-        if spec.version
-        else "_line desc nulls last"
-    )
-    con.execute(
-        f"create or replace temp table _win as select * from _stage "
-        f"qualify row_number() over (partition by {idc} order by {order}) = 1"
-    )
+    staged, distinct = con.execute(f"select count(*), count(distinct {idc}) from _stage").fetchone()
+    source = "_stage"
+    if staged != distinct:  # the same id more than once in one file or page: keep its latest version
+        order = f"{q(spec.version)} desc nulls last, " if spec.version else ""
+        con.execute(
+            "create or replace temp table _win as select * from _stage "
+            f"qualify row_number() over (partition by {idc} order by {order}_line desc nulls last) = 1"
+        )
+        source = "_win"
     cols = [q(f.name) for f in spec.fields]
     differs = (
         f"row({', '.join('s.' + c for c in cols)}) is distinct from row({', '.join('t.' + c for c in cols)})"
     )
+    replace = differs
     if spec.version:
         v = q(spec.version)
         newer = f"coalesce(s.{v}, '-infinity'::timestamp) > coalesce(t.{v}, '-infinity'::timestamp)"
-        same = f"s.{v} is not distinct from t.{v}"
-        kind = f"case when t.{idc} is null then 'new' when {newer} or ({same} and {differs}) then 'updated' else 'unchanged' end"
-    else:
-        kind = f"case when t.{idc} is null then 'new' when {differs} then 'updated' else 'unchanged' end"
+        replace = f"{newer} or (s.{v} is not distinct from t.{v} and {differs})"
     con.execute(
-        f"create or replace temp table _cls as select s.*, {kind} as _kind "
-        f"from _win s left join {spec.table} t on t.{idc} = s.{idc}"
+        f"create or replace temp table _matched as select s.{idc} as id, ({replace}) as replace "
+        f"from {source} s join {spec.table} t on t.{idc} = s.{idc}"
     )
-    counts = dict(con.execute("select _kind, count(*) from _cls group by _kind").fetchall())
-    if counts.get("updated"):
-        con.execute(
-            f"delete from {spec.table} where {idc} in (select {idc} from _cls where _kind = 'updated')"
-        )
+    updated, unchanged = con.execute(
+        "select count(*) filter (where replace), count(*) filter (where not replace) from _matched"
+    ).fetchone()
+    if updated:
+        con.execute(f"delete from {spec.table} where {idc} in (select id from _matched where replace)")
     line = "_line" if keep_line else "null"
     con.execute(
-        f"insert into {spec.table} select {', '.join(cols)}, ?, ?, ?, {line}, ? from _cls "
-        "where _kind <> 'unchanged'",
+        f"insert into {spec.table} select {', '.join(cols)}, ?, ?, ?, {line}, ? from {source} "
+        f"where {idc} not in (select id from _matched where not replace)",
         [tag, b.batch_id, location, landing.now().replace(tzinfo=None)],
     )
-    for t in ("_win", "_cls"):
-        con.execute(f"drop table {t}")
+    con.execute("drop table _matched")
+    if source == "_win":
+        con.execute("drop table _win")
     return landing.Counts(
-        new=counts.get("new", 0), updated=counts.get("updated", 0), unchanged=counts.get("unchanged", 0)
+        new=distinct - updated - unchanged, updated=updated, unchanged=unchanged + staged - distinct
     )
 
 
