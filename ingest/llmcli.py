@@ -77,9 +77,9 @@ Exit codes: 0 ok (quarantined rows are reported, not failures), 1 nothing could 
         except BurnrateError as exc:
             partial = getattr(exc, "summary", None)
             if partial is not None:
-                console.out.print(partial.line() + " (before the error)")
+                console.out.print(partial.line() + " (before the error)", soft_wrap=True)
             raise
-        console.out.print(summary.line())
+        console.out.print(summary.line(), soft_wrap=True)
         if summary.failures and not summary.loaded_anything:
             raise BurnrateError(
                 f"{name}: nothing could be loaded: {len(summary.failures)} file(s) could not be read "
