@@ -7,8 +7,8 @@ import click
 from burnrate.cli import LazyGroup
 
 SOURCES: dict[str, str] = {
-    "langfuse": "ingest.stubs:langfuse",
-    "helicone": "ingest.stubs:helicone",
+    "langfuse": "ingest.llmcli:langfuse",
+    "helicone": "ingest.llmcli:helicone",
     "billing": "ingest.stubs:billing",
     "dcgm": "ingest.stubs:dcgm",
 }

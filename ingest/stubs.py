@@ -2,8 +2,6 @@
 
 from burnrate.stubs import _stub
 
-langfuse = _stub("langfuse", "Ingest Langfuse observations (API or export files).", "LLM ingest issue")
-helicone = _stub("helicone", "Ingest Helicone requests (API or export files).", "LLM ingest issue")
 billing = _stub(
     "billing", "Ingest cloud billing exports (FOCUS, CUR 2.0, GCP, Azure).", "billing ingest issue"
 )
