@@ -10,7 +10,7 @@ SOURCES: dict[str, str] = {
     "langfuse": "ingest.stubs:langfuse",
     "helicone": "ingest.stubs:helicone",
     "billing": "ingest.stubs:billing",
-    "dcgm": "ingest.stubs:dcgm",
+    "dcgm": "ingest.dcgm:command",
 }
 
 

@@ -7,4 +7,3 @@ helicone = _stub("helicone", "Ingest Helicone requests (API or export files).", 
 billing = _stub(
     "billing", "Ingest cloud billing exports (FOCUS, CUR 2.0, GCP, Azure).", "billing ingest issue"
 )
-dcgm = _stub("dcgm", "Ingest NVIDIA DCGM GPU metrics (text snapshots or Prometheus).", "billing ingest issue")
