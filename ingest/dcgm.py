@@ -107,11 +107,16 @@ def ingest_files(
         if n_untimed:
             untimed[str(path)] = n_untimed
     if untimed:
-        when = f"--at {at.isoformat()}" if at else "each file's modification time"
+        when = f"--at {_iso(at)}" if at else "the file's modification time"
+        files_text = "1 file" if len(untimed) == 1 else f"{len(untimed)} files"
         summary.notes.append(
-            f"{sum(untimed.values()):,} samples in {len(untimed)} files had no timestamp: sampled_at = {when}"
+            f"{sum(untimed.values()):,} samples in {files_text} had no timestamp: sampled_at = {when}"
         )
     return summary
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _ms(when: datetime) -> int:
@@ -228,7 +233,7 @@ def _stage_lines(con: duckdb.DuckDBPyConnection, default_ms: int, openmetrics: b
                    when len(tok) = 2 and not regexp_full_match(tok[2], '{ts_re}')
                         then 'timestamp: ' || tok[2] || ' is not {unit} since the epoch'
                end),
-               case when error is null then ' ' || tail end
+               case when series_id < 0 then tail else ' ' || tail end
         from _dcgm_tok
         """,
         [default_ms],
@@ -306,6 +311,6 @@ def command(state, paths: tuple[str, ...], at, url: str | None, since, until) ->
         if url:
             summaries.append(prometheus.pull(con, cfg, url=url, since=since, until=until, progress=bar))
     for summary in summaries:
-        console.out.print(summary.line())
+        console.out.print(summary.line(), soft_wrap=True)
     if not any(s.loaded_anything for s in summaries):
         raise BurnrateError("dcgm: nothing was loaded (see the summary above and meta.quarantine)")
