@@ -197,58 +197,60 @@ def load_stage(b: landing.Batch, series: SeriesTable, *, location: str | None = 
         where c.reason is not null order by c.line
         """
     )
+    # Narrow from here on (ids, times, values); the series' columns are joined in only for the insert.
     # One row per sample key: the first occurrence wins; later ones are duplicates (same value) or conflicts.
-    keys = "s.sample_key"
     con.execute(
-        f"""
+        """
         create or replace temp table _dcgm_ok as
-        select s.metric, {", ".join(f"s.{c}" for c in IDENTITY)}, s.labels, s.raw, c.raw_tail, c.line,
-               make_timestamp(c.sampled_ms * 1000) as sampled_at, c.v as value,
-               row_number() over (partition by {keys}, c.sampled_ms order by c.line nulls last, c.rowid) as dup,
-               first_value(c.v) over (partition by {keys}, c.sampled_ms order by c.line nulls last, c.rowid)
-                   as first_v
+        select c.series_id, s.sample_key, c.line, c.raw_tail, c.sampled_ms, c.v as value,
+               row_number() over w as dup, first_value(c.v) over w as first_v
         from (select rowid, * from _dcgm_classified where reason is null and not is_blank) c
         join _dcgm_series s using (series_id)
+        window w as (partition by s.sample_key, c.sampled_ms order by c.line nulls last, c.rowid)
         """
     )
+    lo, hi = con.execute("select min(sampled_ms), max(sampled_ms) from _dcgm_ok").fetchone()
     key_match = " and ".join(
-        ["o.sampled_at = r.sampled_at", "o.metric = r.metric"]
-        + [f"o.{c} is not distinct from r.{c}" for c in IDENTITY]
+        ["k.metric = r.metric"] + [f"k.{c} is not distinct from r.{c}" for c in IDENTITY]
     )
     con.execute(
         f"""
         create or replace temp table _dcgm_fate as
-        select o.*, r.value as loaded_value,
+        with keys as (select distinct sample_key, metric, {", ".join(IDENTITY)} from _dcgm_series),
+        loaded as (
+            select k.sample_key, epoch_ms(r.sampled_at) as sampled_ms, r.value
+            from {TABLE} r join keys k on {key_match}
+            where r.sampled_at between make_timestamp(? * 1000) and make_timestamp(? * 1000)
+        )
+        select o.*, l.value as loaded_value,
                case when o.dup > 1 and o.value <> o.first_v then 'conflict_in_source'
                     when o.dup > 1 then 'duplicate'
-                    when r.value is null then 'new'
-                    when r.value = o.value then 'duplicate'
+                    when l.value is null then 'new'
+                    when l.value = o.value then 'duplicate'
                     else 'conflict_loaded' end as fate
-        from _dcgm_ok o
-        left join (
-            select * from {TABLE}
-            where sampled_at between (select min(sampled_at) from _dcgm_ok) and (select max(sampled_at) from _dcgm_ok)
-        ) r on {key_match}
-        """
+        from _dcgm_ok o left join loaded l using (sample_key, sampled_ms)
+        """,
+        [lo or 0, hi or 0],
     )
     out.quarantined += b.quarantine_query(
         """
-        select line, 'value' as field,
-               'sample already ' || case fate when 'conflict_loaded' then 'loaded' else 'read' end
-               || ' with value ' || coalesce(loaded_value, first_v)::varchar || ', now ' || value::varchar
+        select f.line, 'value' as field,
+               'sample already ' || case f.fate when 'conflict_loaded' then 'loaded' else 'read' end
+               || ' with value ' || coalesce(f.loaded_value, f.first_v)::varchar || ', now ' || f.value::varchar
                || ' (the first value is kept)' as reason,
-               raw || coalesce(raw_tail, '') as raw
-        from _dcgm_fate where fate like 'conflict%' order by line
+               s.raw || coalesce(f.raw_tail, '') as raw
+        from _dcgm_fate f join _dcgm_series s using (series_id)
+        where f.fate like 'conflict%' order by f.line
         """
     )
     out.unchanged = con.execute("select count(*) from _dcgm_fate where fate = 'duplicate'").fetchone()[0]
     out.new = con.execute(
         f"""
         insert into {TABLE}
-        select sampled_at, metric, value, {", ".join(IDENTITY)}, labels, ?, ?, line,
-               cast(? as timestamptz) at time zone 'UTC'
-        from _dcgm_fate where fate = 'new'
-        order by metric, sampled_at
+        select make_timestamp(f.sampled_ms * 1000), s.metric, f.value, {", ".join(f"s.{c}" for c in IDENTITY)},
+               s.labels, ?, ?, f.line, cast(? as timestamptz) at time zone 'UTC'
+        from _dcgm_fate f join _dcgm_series s using (series_id)
+        where f.fate = 'new'
         """,
         [b.batch_id, location or b.location, landing.now()],
     ).fetchone()[0]
