@@ -1,5 +1,8 @@
 """Pull DCGM series from a Prometheus server (`/api/v1/query_range`) into `raw.dcgm_samples`.
 
+The table's columns are documented in `ingest.dcgm` and docs/raw_tables.md; API rows have `_line` null
+and `_location` = `<url>/api/v1/query_range <metric> [<first>, <last>] step <step>s`.
+
 The rows are the same as reading the exporter's text for the same samples (`ingest.dcgm`): same table,
 same label normalisation, same blank/quarantine/dedupe rules (`ingest.dcgm_samples`), and, the point of
 this module, the same `sampled_at`, i.e. the time the sample was scraped, not the time a query was

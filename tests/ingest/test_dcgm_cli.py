@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 import duckdb
@@ -28,8 +30,12 @@ def burnrate(tmp_path, *args, **env):
 
 
 def count(tmp_path, sql="select count(*) from raw.dcgm_samples"):
+    """The query's count, 0 when its table does not exist yet."""
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute(sql).fetchone()[0]
+        try:
+            return con.execute(sql).fetchone()[0]
+        except duckdb.CatalogException:
+            return 0
 
 
 def test_cli_loads_snapshot_folders_then_skips_them(tmp_path):
@@ -102,3 +108,37 @@ def test_cli_pulls_from_a_real_prometheus(tmp_path):
     assert result.stdout.startswith(f"dcgm: {expected} new, 0 updated, 0 unchanged, 0 quarantined")
     assert again.stdout.startswith(f"dcgm: 0 new, 0 updated, {expected} unchanged")
     assert count(tmp_path) == expected
+
+
+def test_cli_killed_mid_ingest_leaves_whole_files_and_a_rerun_completes(tmp_path):
+    """SIGKILL while loading: each file is all-or-nothing (one batch), and the next run loads the rest."""
+    per_file = 150_000
+    for name in ("a", "b"):
+        lines = [
+            f'DCGM_FI_DEV_GPU_UTIL{{gpu="{i % 8}",UUID="GPU-{name}{i % 8}",Hostname="{name}"}} {i % 100} '
+            f"{1793491200000 + (i // 8) * 30000}"
+            for i in range(per_file)
+        ]
+        (tmp_path / f"{name}.prom").write_text("\n".join(lines) + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BURNRATE_")}
+    env["BURNRATE_WAREHOUSE"] = str(tmp_path / "warehouse.duckdb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "burnrate", "ingest", "dcgm", "a.prom", "b.prom"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "warehouse.duckdb").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL, "finished before the kill: make the files bigger"
+    loaded = count(tmp_path)
+    files = count(tmp_path, "select count(*) from meta.ingest_files")
+    assert loaded == files * per_file  # never part of a file
+    rerun = burnrate(tmp_path, "a.prom", "b.prom")
+    assert rerun.returncode == 0, rerun.stderr
+    assert count(tmp_path) == 2 * per_file
+    assert f"files: {2 - files} loaded, {files} already ingested" in rerun.stdout
