@@ -290,7 +290,9 @@ def command(state, paths: tuple[str, ...], at, url: str | None, since, until) ->
       burnrate ingest dcgm --prometheus http://127.0.0.1:9090 --since 2026-11-01
 
     Without PATH or --prometheus, reads dcgm.paths and dcgm.prometheus_url from burnrate.toml.
+    An OpenMetrics file (ending in `# EOF`, seconds timestamps) is read when named explicitly.
     Blank DCGM values are skipped; unreadable lines are quarantined (meta.quarantine).
+    TIMESTAMP: ISO 8601 (2026-11-01, 2026-11-01T12:00:00Z; no offset = UTC) or unix seconds.
     """
     from burnrate import warehouse
     from ingest import prometheus

@@ -92,24 +92,27 @@ def pull(
         }
         task = None
         if progress:
-            task = progress.add_task("prometheus", total=sum(map(len, plan.values())), unit="windows")
+            task = progress.add_task("prometheus", total=None, unit="rows")
+        n_windows, done = sum(map(len, plan.values())), 0
         for metric, windows in plan.items():
             for first, last in windows:
                 location = f"{public_url(base)}/api/v1/query_range {metric} [{_iso(first)}, {_iso(last)}] step {step}s"
                 if progress:
-                    progress.update(task, description=f"prometheus {metric} {_iso(first)[:10]}")
+                    done += 1
+                    progress.update(task, description=f"prometheus {metric} window {done}/{n_windows}")
                 try:
-                    _load_window(con, client, scope, metric, first, last, step, location, summary)
+                    rows = _load_window(con, client, scope, metric, first, last, step, location, summary)
                 except HttpError as exc:  # a 4xx that halving could not cure: stop this metric here
                     landing.record_failure(con, SOURCE, location, str(exc))
                     summary.failures.append(location)
                     break
                 if progress:
-                    progress.advance(task)
+                    progress.advance(task, rows)
     return summary
 
 
-def _load_window(con, client, scope, metric, first, last, step, location, summary) -> None:
+def _load_window(con, client, scope, metric, first, last, step, location, summary) -> int:
+    """One (metric, window) as one batch, watermark included; returns how many samples it read."""
     series = samples.SeriesTable()
     with landing.batch(con, SOURCE, location) as b:
         samples.create_stage(con)
@@ -126,6 +129,7 @@ def _load_window(con, client, scope, metric, first, last, step, location, summar
             b.set_state(scope, metric, _iso(last))
     summary.counts += b.counts
     summary.skipped += loaded.skipped
+    return loaded.new + loaded.unchanged + loaded.skipped + loaded.quarantined
 
 
 def fetch(
