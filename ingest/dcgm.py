@@ -209,7 +209,7 @@ def _flush(con: duckdb.DuckDBPyConnection, cols: tuple[list, list, list, list]) 
 def _stage_lines(con: duckdb.DuckDBPyConnection, default_ms: int, openmetrics: bool) -> int:
     """Split each line's tail into value and timestamp text (in SQL) and fill `_dcgm_stage`."""
     ts_re, unit = (r"-?[0-9]+(\.[0-9]+)?", "seconds") if openmetrics else (r"-?[0-9]+", "milliseconds")
-    ts_ms = "round(cast(tok[2] as decimal(38, 9)) * 1000)" if openmetrics else "tok[2]"
+    ts_ms = "round(try_cast(tok[2] as decimal(38, 9)) * 1000)" if openmetrics else "tok[2]"
     con.execute(
         """
         create or replace temp table _dcgm_tok as
@@ -232,6 +232,8 @@ def _stage_lines(con: duckdb.DuckDBPyConnection, default_ms: int, openmetrics: b
                                           || len(tok) || ' fields after the series'
                    when len(tok) = 2 and not regexp_full_match(tok[2], '{ts_re}')
                         then 'timestamp: ' || tok[2] || ' is not {unit} since the epoch'
+                   when len(tok) = 2 and try_cast({ts_ms} as bigint) is null
+                        then 'timestamp: ' || tok[2] || ' is out of range'
                end),
                case when series_id < 0 then tail else ' ' || tail end
         from _dcgm_tok

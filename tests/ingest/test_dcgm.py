@@ -140,6 +140,8 @@ DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-a"} 14 1793577840000.5
 DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-a"} 1_5 1793577900000
 9bad_name 16 1793577960000
 DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-a"} 17 1793578020000
+DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-a"} 18 99999999999999999999999
+DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-a"} 19 999999999999999
 """
 
 
@@ -147,10 +149,10 @@ def test_malformed_lines_are_quarantined_with_line_and_reason(con, cfg, tmp_path
     path = tmp_path / "bad.prom"
     path.write_text(MALFORMED)
     summary = dcgm.ingest_files(con, cfg, [path])
-    assert (summary.counts.new, summary.counts.quarantined) == (2, 9)
+    assert (summary.counts.new, summary.counts.quarantined) == (2, 11)
     assert [r["value"] for r in rows(con)] == [10.0, 17.0]
     got = {line: (field, reason, raw) for line, field, reason, raw in quarantine(con)}
-    assert sorted(got) == [2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert sorted(got) == [2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13]
     assert got[2][1].startswith("line: not a Prometheus sample") and got[2][2].startswith(
         "DCGM_FI_DEV_GPU_UTIL{"
     )
@@ -162,6 +164,8 @@ def test_malformed_lines_are_quarantined_with_line_and_reason(con, cfg, tmp_path
     assert got[8][1] == "timestamp: 1793577840000.5 is not milliseconds since the epoch"
     assert got[9][1] == "value: 1_5 is not a number"
     assert got[10][1].startswith("line: not a Prometheus sample")
+    assert got[12][1] == "timestamp: 99999999999999999999999 is out of range"
+    assert got[13][1] == "timestamp: 999999999999999 ms is outside years 1970-9999"
     assert all(raw for _, _, raw in got.values())
 
 
