@@ -159,7 +159,35 @@ SETTINGS: list[Setting] = [
         "Prometheus server to pull DCGM series from, e.g. http://127.0.0.1:9090; empty = off",
         "BURNRATE_PROMETHEUS_URL",
     ),
-    Setting("dcgm", "step_seconds", 60, "query_range resolution"),
+    Setting(
+        "dcgm",
+        "step_seconds",
+        60,
+        "query_range resolution: every sample is pulled when it is at most the scrape interval; larger steps "
+        "keep about one sample per step",
+    ),
+    Setting(
+        "dcgm",
+        "metrics",
+        [
+            "DCGM_FI_DEV_GPU_UTIL",
+            "DCGM_FI_PROF_GR_ENGINE_ACTIVE",
+            "DCGM_FI_DEV_FB_USED",
+            "DCGM_FI_DEV_FB_FREE",
+            "DCGM_FI_DEV_FB_RESERVED",
+            "DCGM_FI_DEV_POWER_USAGE",
+            "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION",
+            "DCGM_FI_DEV_GPU_TEMP",
+        ],
+        "metric names pulled from Prometheus (those absent on the server are skipped); text files load every metric",
+    ),
+    Setting(
+        "dcgm",
+        "max_points_per_query",
+        250000,
+        "most samples one query_range request may return (series x steps); lower it for a server with a small "
+        "--query.max-samples",
+    ),
     Setting("dcgm", "lag_minutes", 15, "trailing window re-pulled on every run"),
     Setting("dcgm", "backfill_days", 30, "how far back the first pull starts when no --since is given"),
     # dbt

@@ -10,7 +10,7 @@ SOURCES: dict[str, str] = {
     "langfuse": "ingest.llmcli:langfuse",
     "helicone": "ingest.llmcli:helicone",
     "billing": "ingest.stubs:billing",
-    "dcgm": "ingest.stubs:dcgm",
+    "dcgm": "ingest.dcgm:command",
 }
 
 

@@ -138,7 +138,8 @@ class ApiClient:
             )
         if status >= 400:
             hint = HINTS.get(status, response.reason_phrase)
-            raise HttpError(f"{self.source}: {what}: HTTP {status}: {hint}", status)
+            detail = _error_detail(response)
+            raise HttpError(f"{self.source}: {what}: HTTP {status}: {hint}{detail}", status)
         try:
             return response.json()
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -182,6 +183,22 @@ class ApiClient:
 
     def post_json(self, path: str, *, body: Any, what: str) -> Any:
         return self.request_json("POST", path, json=body, what=what)
+
+
+def _error_detail(response: httpx.Response, limit: int = 300) -> str:
+    """The vendor's own explanation of a 4xx, when its JSON body has one (`error` or `message`), else ''.
+
+    APIs such as Prometheus put the actionable part there ("exceeded maximum resolution of 11,000 points").
+    """
+    try:
+        body = response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return ""
+    text = body.get("error") or body.get("message") if isinstance(body, dict) else None
+    if not isinstance(text, str) or not text.strip():
+        return ""
+    text = redact(text.strip())
+    return f" ({text[:limit]}{'…' if len(text) > limit else ''})"
 
 
 def _describe(exc: BaseException) -> str:

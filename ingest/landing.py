@@ -343,18 +343,24 @@ class Summary:
     failures: list[str] = dataclasses.field(
         default_factory=list
     )  # files/windows that could not be loaded at all
+    skipped: int = (
+        0  # records read and deliberately not loaded because they hold no value (e.g. blank sentinels)
+    )
+    notes: list[str] = dataclasses.field(default_factory=list)  # facts the reader needs, e.g. assumed times
 
     @property
     def loaded_anything(self) -> bool:
-        return self.counts.new + self.counts.updated + self.counts.unchanged > 0 or self.files_skipped > 0
+        c = self.counts
+        return c.new + c.updated + c.unchanged + self.skipped > 0 or self.files_skipped > 0
 
     def line(self) -> str:
         c = self.counts
         parts = [
             f"{self.source}: {c.new:,} new, {c.updated:,} updated, {c.unchanged:,} unchanged, {c.quarantined:,} quarantined"
+            + (f", {self.skipped:,} skipped" if self.skipped else "")
         ]
         if self.files_loaded or self.files_skipped:
             parts.append(f"files: {self.files_loaded:,} loaded, {self.files_skipped:,} already ingested")
         if self.failures:
             parts.append(f"{len(self.failures)} failed (see meta.quarantine)")
-        return "; ".join(parts)
+        return "; ".join(parts + self.notes)

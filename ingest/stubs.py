@@ -5,4 +5,3 @@ from burnrate.stubs import _stub
 billing = _stub(
     "billing", "Ingest cloud billing exports (FOCUS, CUR 2.0, GCP, Azure).", "billing ingest issue"
 )
-dcgm = _stub("dcgm", "Ingest NVIDIA DCGM GPU metrics (text snapshots or Prometheus).", "billing ingest issue")

@@ -9,7 +9,10 @@ import pytest
 from burnrate import config as config_mod
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+# shared/ sits beside the checkout (CI, /work/main) or two levels up from a worktree (/work/wt/<name>).
+SHARED = next(
+    (p / "shared" for p in ROOT.parents if (p / "shared" / "reference").is_dir()), ROOT.parent / "shared"
+)
 SAMPLES = SHARED / "reference" / "samples"
 
 

@@ -101,3 +101,15 @@ def test_parse_retry_after():
     assert parse_retry_after(None) is None
     assert parse_retry_after("garbage") is None
     assert 0 <= parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") <= 0
+
+
+def test_4xx_quotes_the_vendors_own_error_message(server, cfg):
+    """Prometheus (and others) put the actionable part of a 4xx in the JSON body: show it."""
+    url, script = server
+    body = '{"status":"error","errorType":"bad_data","error":"exceeded maximum resolution of 11,000 points"}'
+    script.steps = [(400, {}, body)]
+    with _client(url, cfg) as c, pytest.raises(HttpError) as err:
+        c.get_json("/api/v1/query_range", what="query_range X")
+    assert str(err.value) == (
+        "testvendor: query_range X: HTTP 400: Bad Request (exceeded maximum resolution of 11,000 points)"
+    )

@@ -98,3 +98,15 @@ def test_sigkill_mid_batch_leaves_no_partial_rows(tmp_path):
 def test_strip_text_fields_removes_prompts():
     rec = {"id": "a", "input": "secret prompt", "output": "reply", "request_body": {}, "usage": 1}
     assert landing.strip_text_fields(rec) == {"id": "a", "usage": 1}
+
+
+def test_summary_reports_skipped_records_and_notes():
+    summary = landing.Summary("dcgm")
+    assert not summary.loaded_anything
+    summary.skipped = 3
+    summary.notes.append("12 samples had no timestamp: sampled_at = --at 2026-11-01T00:00:00Z")
+    assert summary.loaded_anything  # read and understood: they hold no value
+    assert summary.line() == (
+        "dcgm: 0 new, 0 updated, 0 unchanged, 0 quarantined, 3 skipped; "
+        "12 samples had no timestamp: sampled_at = --at 2026-11-01T00:00:00Z"
+    )
