@@ -17,6 +17,7 @@ from burnrate import config, warehouse
 FILE_SOURCES = [
     ("ingest.langfuse", "langfuse"),
     ("ingest.helicone", "helicone"),
+    ("ingest.dcgm", "dcgm/snapshots"),
 ]
 
 
