@@ -27,7 +27,7 @@ COMMANDS: dict[str, str] = {
     "schedule": "burnrate.stubs:schedule",
     "serve": "burnrate.stubs:serve",
     "sql": "burnrate.stubs:sql",
-    "demo": "burnrate.stubs:demo",
+    "demo": "burnrate.demo:command",
     "prices": "burnrate.prices:group",
     "bench": "burnrate.stubs:bench",
     "config": "burnrate.config_cli:group",

@@ -28,7 +28,4 @@ schedule = _stub(
 )
 serve = _stub("serve", "Serve the dashboard on http://127.0.0.1:8501.", "dashboard issue")
 sql = _stub("sql", "Run read-only SQL on the published warehouse snapshot.", "dashboard issue")
-demo = _stub(
-    "demo", "Generate the demo workload, run every stage and serve the dashboard.", "foundation issue"
-)
 bench = _stub("bench", "Benchmark every stage at a scale (1m, 3m, 10m requests).", "benchmark issue")
