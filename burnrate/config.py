@@ -131,7 +131,7 @@ SETTINGS: list[Setting] = [
     Setting(
         "langfuse",
         "files_batch_mb",
-        2048,
+        512,
         "export files read and merged together in one atomic batch, up to this many MB of JSON (uncompressed); larger batches load faster and take more memory",
     ),
     # helicone
@@ -157,7 +157,7 @@ SETTINGS: list[Setting] = [
     Setting(
         "helicone",
         "files_batch_mb",
-        2048,
+        512,
         "export files read and merged together in one atomic batch, up to this many MB of JSON (uncompressed); larger batches load faster and take more memory",
     ),
     # billing

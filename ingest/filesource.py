@@ -31,7 +31,7 @@ from ingest import files, landing, rawload
 
 log = logging.getLogger(__name__)
 Detect = Callable[[duckdb.DuckDBPyConnection, Path], "rawload.Plan | None"]
-DEFAULT_BATCH_MB = 2048
+DEFAULT_BATCH_MB = 512
 
 
 def container(path: Path) -> str:
@@ -108,23 +108,43 @@ def ingest(
     summary = landing.Summary(source)
     found = files.expand(paths, suffixes)
     task = progress.add_task(f"{source}: {len(found)} files", total=None, unit="rows") if progress else None
+    pending, done = found, 0
+    while pending:
+        # A file with the same bytes as one before it waits for the next round: skipped then if that file
+        # loaded (as it would have been after that file's batch), tried by itself if it could not be.
+        todo, pending = _plan(con, source, detect, pending, summary)
+        for b in batches(todo, int(batch_mb * 1e6)):
+            rows = _load_batch(con, source, b, summary)
+            done += len(b.items)
+            if task is not None:
+                progress.update(task, advance=rows, description=f"{source}: file {done}/{len(found)}")
+    rawload.drop_stage(con)
+    return summary
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection, source: str, detect: Detect, found: list[Path], summary: landing.Summary
+) -> tuple[list[_File], list[Path]]:
+    """The files to load now, in order, with their fingerprints and plans (unchanged files are counted as
+    skipped, unreadable ones recorded), and the files whose bytes repeat one of those (for a later round)."""
     todo: list[_File] = []
+    later: list[Path] = []
+    planned: set[str] = set()
     for path in found:
         status, fp = landing.file_status(con, source, path)
         if status == "unchanged":
             summary.files_skipped += 1
             continue
+        fp = fp or landing.fingerprint(path)
+        if fp.sha256 in planned:
+            later.append(path)
+            continue
         try:
-            todo.append(_File(path, fp or landing.fingerprint(path), detect(con, path), json_bytes(path)))
+            todo.append(_File(path, fp, detect(con, path), json_bytes(path)))
+            planned.add(fp.sha256)
         except rawload.UNREADABLE + (BurnrateError,) as exc:
             _failed(con, source, path, exc, summary)
-    done = 0
-    for b in batches(todo, int(batch_mb * 1e6)):
-        rows = _load_batch(con, source, b, summary)
-        done += len(b.items)
-        if task is not None:
-            progress.update(task, advance=rows, description=f"{source}: file {done}/{len(todo)}")
-    return summary
+    return todo, later
 
 
 def _failed(

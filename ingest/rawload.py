@@ -1,20 +1,26 @@
 """Staging source records into typed rows, and merging them into a raw table (latest version per id).
 
 Staging happens outside the batch's transaction (a failed strict read must not abort the batch), into
-connection-local temp tables: `_stage` (typed rows + `_line`) and `_bad` (line, field, reason, raw). Then,
-inside the batch, `load_staged` quarantines `_bad` and `merge`s `_stage`.
+connection-local temp tables: `_stage` (typed rows + `_file`, `_line`), `_bad` (`_file`, line, field,
+reason, raw) and `_files` (`_file` → location, and the `base` to subtract from `_line`). One stage may hold
+one file, one API page, or a batch of many files. Then, inside the batch, `load_staged` quarantines `_bad`
+and `merge`s `_stage`.
 
 Two paths, one result:
 
-* **fast**: DuckDB's `read_json` with the schema declared, so the file is parsed once, in parallel, by C++
-  code. Any error (a bad line, a value of the wrong type, a missing required field) abandons it for
+* **fast**: DuckDB's `read_json` with the schema declared, so the files are parsed once, in parallel, by
+  C++ code; many JSON files of one shape in ONE call (`stage_files`). Any error (a bad line, a value of the
+  wrong type) abandons it: a batch's files are then read one by one, fast path first, and only a file that
+  fails that too goes to
 * **slow**: every record is taken apart as text (`records.TableSpec.text_select`) so a bad record is
-  named by line and field and quarantined, and the rest still loads. CSV and Parquet always take this path
-  (their cells are text or foreign types anyway); DuckDB still does the work, set-based.
+  named by line and field and quarantined, and the rest still loads. A record lacking a required field
+  sends its file here too. CSV and Parquet always take this path (their cells are text or foreign types
+  anyway); DuckDB still does the work, set-based.
 
 `merge` keeps exactly one row per id, the latest version: a staged row replaces the stored one when its
-version (`updated_at`) is newer, or equal with different content (the later batch wins a tie); otherwise
-the stored row stays. Counts: new (id not seen), updated (replaced), unchanged (same or older version).
+version (`updated_at`) is newer, or equal with different content (the later file or batch wins a tie);
+otherwise the stored row stays. Counts: new (id not seen), updated (replaced), unchanged (same or older
+version), exactly as if a batch's files had been merged one after another.
 """
 
 from __future__ import annotations
@@ -129,8 +135,12 @@ def stage_files(con: duckdb.DuckDBPyConnection, plan: Plan, paths: list[Path]) -
     fails is each file read by itself, fast path first, so a bad file costs a second read of itself and
     its records are named by line only there. Files that cannot be read at all are left out and returned
     (index into `paths` → the error) for the caller to record."""
-    con.execute("create or replace temp table _files (_file integer, location varchar, base bigint)")
-    con.executemany("insert into _files values (?, ?, 0)", [(i, str(p)) for i, p in enumerate(paths)])
+    drop_stage(con)
+    con.execute(
+        "create or replace temp table _files as select unnest(range(len(l)))::integer as _file, "
+        "unnest(l) as location, 0::bigint as base from (select ?::varchar[] as l)",
+        [[str(p) for p in paths]],
+    )
     if len(paths) == 1:
         try:
             log.debug(
@@ -141,19 +151,36 @@ def stage_files(con: duckdb.DuckDBPyConnection, plan: Plan, paths: list[Path]) -
             return {0: exc}
         return {}
     redo = _stage_fast_many(con, plan, paths) if plan.fmt in MULTI else None
-    if redo is not None:
-        con.execute(BAD_DDL.format("_bad"))
-        failed = {}
-        for i in redo:  # a record lacks a required field: the slow path names it, the file's other rows load
-            con.execute("delete from _stage where _file = ?", [i])
-            con.execute("update _files set base = 0 where _file = ?", [i])
-            failed |= _append_one(con, plan, paths[i], i, fast=False)
-        return failed
-    _empty_stage(con, plan.spec)
-    failed = {}
-    for i, path in enumerate(paths):
-        failed |= _append_one(con, plan, path, i)
+    con.execute(BAD_DDL.format("_bad"))
+    if redo is None:
+        _empty_stage(con, plan.spec)
+        redo = list(range(len(paths)))
+    elif redo:  # a record lacks a required field: the slow path names it, the file's other rows load
+        con.execute(
+            "create or replace temp table _kept as select * from _stage where _file not in (select unnest(?::integer[]))",
+            [redo],
+        )
+        con.execute("drop view _stage")
+        con.execute("alter table _kept rename to _stage")
+        con.execute("update _files set base = 0 where _file in (select unnest(?::integer[]))", [redo])
+    failed: dict[int, BaseException] = {}
+    for i in redo:
+        failed |= _append_one(con, plan, paths[i], i, fast=len(redo) == len(paths))
     return failed
+
+
+STAGE_TABLES = ("_stage", "_rows", "_kept", "_bad", "_files", "_recs", "_lines", "_stage1", "_bad1")
+
+
+def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the staging tables and views (a batch's rows held in memory)."""
+    names = [list(STAGE_TABLES)]
+    for kind, name in con.execute(
+        "select 'view', view_name from duckdb_views() where temporary and list_contains(?, view_name) union all "
+        "select 'table', table_name from duckdb_tables() where temporary and list_contains(?, table_name)",
+        names * 2,
+    ).fetchall():
+        con.execute(f"drop {kind} {name}")
 
 
 def _empty_stage(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
@@ -218,14 +245,20 @@ _JSON_FORMAT = {"ndjson": "newline_delimited", "array": "array"}
 
 
 def _stage_fast_many(con: duckdb.DuckDBPyConnection, plan: Plan, paths: list[Path]) -> list[int] | None:
-    """One strict `read_json` of every file into `_stage`; returns the files with a record that lacks a
-    required field (to be read again on the slow path), or None when the read failed.
+    """One strict `read_json` of every file: `_rows` (typed rows + `filename`) and the view `_stage` over
+    it. Returns the files with a record that lacks a required field (to be read again on the slow path), or
+    None when the read failed.
 
-    The per-file line: `row_number() over ()` numbers the rows in read order, which DuckDB preserves for a
-    single scan (files in list order, each file's records in order), and `_files.base` is one less than the
-    first number of each file. That each file's numbers are contiguous is checked, not assumed: a gap or an
-    unknown file name abandons the multi-file read for per-file reads."""
+    The per-file line number: `read_json` has no `file_row_number`, and numbering rows in the query
+    (`row_number() over ()`, `with ordinality`) makes DuckDB read on one thread. Instead the rows are
+    stored as read: with `preserve_insertion_order` (DuckDB's default, checked) a table keeps the order of
+    its source, files in list order and each file's records in order, while the reading stays parallel. So
+    a row's `rowid` minus its file's first rowid is its record number in the file (`_files.base` = first
+    rowid - 1). That each file's rows are contiguous is checked, not assumed: a gap or a file name that is
+    not in the list abandons the multi-file read for per-file reads."""
     spec = plan.spec
+    if not con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]:
+        return None
     files = "[" + ", ".join(lit(str(p)) for p in paths) + "]"
     read = (
         f"read_json({files}, format={lit(_JSON_FORMAT[plan.fmt])}, columns={spec.read_columns(plan.naming)}, "
@@ -233,20 +266,27 @@ def _stage_fast_many(con: duckdb.DuckDBPyConnection, plan: Plan, paths: list[Pat
     )
     try:
         con.execute(
-            f"create or replace temp table _stage as select {spec.typed_select(plan.naming, prefix='r.')}, "
-            f"f._file, r._rn as _line from (select *, row_number() over () as _rn from {read}) r "
-            "left join _files f on f.location = r.filename"
+            f"create temp table _rows as select {spec.typed_select(plan.naming)}, filename from {read}"
         )
     except duckdb.Error as exc:
         log.debug("%d files: the multi-file read failed, reading them one by one: %s", len(paths), exc)
         return None
     spans = con.execute(
-        "select _file, count(*), min(_line), max(_line) from _stage group by _file"
+        "select f._file, r.n, r.lo, r.hi from (select filename, count(*) as n, min(rowid) as lo, "
+        "max(rowid) as hi from _rows group by filename) r left join _files f on f.location = r.filename"
     ).fetchall()
     if any(f is None or hi - lo + 1 != n for f, n, lo, hi in spans):
-        log.debug("%d files: rows not numbered file by file, reading them one by one", len(paths))
+        log.debug("%d files: rows not stored file by file, reading them one by one", len(paths))
+        con.execute("drop table _rows")
         return None
-    con.executemany("update _files set base = ? where _file = ?", [(lo - 1, f) for f, _, lo, _ in spans])
+    con.execute(
+        "update _files set base = r.lo - 1 from (select filename, min(rowid) as lo from _rows group by filename) r "
+        "where r.filename = _files.location"
+    )
+    con.execute(
+        "create temp view _stage as select r.* exclude (filename), f._file, r.rowid as _line "
+        "from _rows r join _files f on f.location = r.filename"
+    )
     return [
         r[0]
         for r in con.execute(
@@ -504,6 +544,7 @@ __all__ = [
     "json_container",
     "peek_keys",
     "stage_files",
+    "drop_stage",
     "file_counts",
     "stage_records",
     "merge",

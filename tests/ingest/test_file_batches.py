@@ -82,6 +82,27 @@ def test_many_files_load_in_one_batch_with_per_file_lines_and_counts(tmp_path):
     assert [r[1:] for r in marked(con)] == [(size, 0) for size in sizes]
 
 
+def test_line_numbers_hold_when_duckdb_splits_a_large_file_between_threads(tmp_path):
+    """A plain JSONL file larger than DuckDB's read buffer is parsed in parallel pieces; rows stay in order."""
+    d = tmp_path / "exp"
+    write_jsonl(d / "a.jsonl.gz", [export_record(i, prompt_version=i) for i in range(3)])
+    con = fresh(tmp_path, "wh")
+    con.execute(
+        f"copy (select 'big-' || range as id, '2026-11-01T00:00:00Z' as start_time, range as prompt_version, "
+        f"repeat('x', (range % 40)::int) as name from range(700000)) to '{d / 'b.jsonl'}' (format json)"
+    )
+    write_jsonl(d / "c.jsonl.gz", [export_record(5 + k, prompt_version=k) for k in range(2)])
+    assert (d / "b.jsonl").stat().st_size > 48e6
+    s = ingest(con, [d], batch_mb=1000)
+    assert (s.counts.new, s.files_loaded) == (700005, 3)
+    assert con.execute(
+        "select _location, count(*), count(*) filter (where _line <> prompt_version + 1) "
+        "from raw.langfuse_observations group by 1 order by 1"
+    ).fetchall() == [
+        (str(d / n), k, 0) for n, k in (("a.jsonl.gz", 3), ("b.jsonl", 700000), ("c.jsonl.gz", 2))
+    ]
+
+
 def test_a_bad_and_an_unreadable_file_in_a_batch_cost_only_themselves(tmp_path):
     d = tmp_path / "exp"
     write_jsonl(d / "a.jsonl.gz", [export_record(i) for i in range(20)])
@@ -129,6 +150,39 @@ def test_a_bad_and_an_unreadable_file_in_a_batch_cost_only_themselves(tmp_path):
     assert con.execute(
         "select id, _line from raw.langfuse_observations where _location = ? order by 2", [b]
     ).fetchall() == [("obs-00020", 1), ("obs-00022", 3)]
+
+
+def test_a_record_lacking_a_required_field_rereads_only_its_file(tmp_path, caplog):
+    d = tmp_path / "exp"
+    write_jsonl(d / "a.jsonl.gz", [export_record(i) for i in range(4)])
+    write_jsonl(
+        d / "b.jsonl", [export_record(4), export_record(5, start_time=None), export_record(6)], gz=False
+    )
+    write_jsonl(d / "c.jsonl.gz", [export_record(7 + i) for i in range(3)])
+    results = {}
+    for mb in (100, ONE_BY_ONE):
+        con = fresh(tmp_path, f"wh{mb}")
+        caplog.clear()
+        with caplog.at_level("DEBUG", logger="ingest.rawload"):
+            s = ingest(con, [d], batch_mb=mb)
+        assert (s.counts.new, s.counts.quarantined, s.files_loaded) == (9, 1, 3)
+        results[mb] = (table(con), quarantine(con), marked(con))
+        if mb:  # the multi-file read worked; only b was read again
+            assert [m for m in caplog.messages if "by itself" in m] == [
+                f"{d / 'b.jsonl'} read by itself on the slow path"
+            ]
+    assert results[100] == results[ONE_BY_ONE]
+    rows, q, _ = results[100]
+    assert [(Path(loc).name, line, field, reason) for loc, line, field, reason, _ in q] == [
+        ("b.jsonl", 2, "start_time", "start_time is missing")
+    ]
+    assert [
+        (r[0], Path(r[-2]).name, r[-1]) for r in rows if r[0] in ("obs-00004", "obs-00006", "obs-00008")
+    ] == [
+        ("obs-00004", "b.jsonl", 1),
+        ("obs-00006", "b.jsonl", 3),
+        ("obs-00008", "c.jsonl.gz", 2),
+    ]
 
 
 def _random_files(d: Path, seed: int) -> list[tuple[Path, list[dict]]]:
@@ -206,6 +260,21 @@ def test_a_batch_merges_exactly_like_its_files_one_by_one(tmp_path, seed):
         assert rows == expected_rows, mb
 
 
+def test_a_copy_of_a_file_in_the_same_run_is_skipped_unless_the_original_failed(tmp_path):
+    d = tmp_path / "exp"
+    a = write_jsonl(d / "a.jsonl.gz", [export_record(i) for i in range(5)])
+    (d / "b-copy-of-a.jsonl.gz").write_bytes(a.read_bytes())
+    write_jsonl(d / "c.jsonl.gz", [export_record(9)])
+    whole = gzip.compress("\n".join(json.dumps(export_record(100 + i)) for i in range(300)).encode())
+    (d / "t1.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    (d / "t2-copy-of-t1.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    con = fresh(tmp_path, "wh")
+    s = ingest(con, [d], batch_mb=100)
+    assert (s.counts.new, s.files_loaded, s.files_skipped) == (6, 2, 1)
+    assert s.failures == [str(d / "t1.jsonl.gz"), str(d / "t2-copy-of-t1.jsonl.gz")]
+    assert [Path(p).name for p, _, _ in marked(con)] == ["a.jsonl.gz", "c.jsonl.gz"]
+
+
 def test_helicone_files_batch_too(tmp_path):
     d = tmp_path / "hc"
     d.mkdir()
@@ -254,7 +323,10 @@ def test_sigkill_mid_batch_leaves_whole_batches_and_a_rerun_completes(tmp_path):
             [export_record(k * per_file + i, id=f"o-{k}-{i}") for i in range(per_file)],
         )
     env = {k: v for k, v in os.environ.items() if not k.startswith("BURNRATE_")}
-    env |= {"PYTHONPATH": str(ROOT), "BURNRATE_LANGFUSE_FILES_BATCH_MB": "22"}  # 4 files (5.4 MB each) a batch
+    env |= {
+        "PYTHONPATH": str(ROOT),
+        "BURNRATE_LANGFUSE_FILES_BATCH_MB": "22",
+    }  # 4 files (5.4 MB each) a batch
 
     def run(db: str, kill: bool) -> subprocess.Popen:
         args = [sys.executable, "-m", "burnrate", "-v", "ingest", "langfuse", "--from-files", str(d)]
