@@ -152,7 +152,8 @@ def stage_files(con: duckdb.DuckDBPyConnection, plan: Plan, paths: list[Path]) -
         return {}
     redo = _stage_fast_many(con, plan, paths) if plan.fmt in MULTI else None
     con.execute(BAD_DDL.format("_bad"))
-    if redo is None:
+    fast = redo is None  # the multi-file read failed (or cannot be done): each file by itself, fast first
+    if fast:
         _empty_stage(con, plan.spec)
         redo = list(range(len(paths)))
     elif redo:  # a record lacks a required field: the slow path names it, the file's other rows load
@@ -165,7 +166,7 @@ def stage_files(con: duckdb.DuckDBPyConnection, plan: Plan, paths: list[Path]) -
         con.execute("update _files set base = 0 where _file in (select unnest(?::integer[]))", [redo])
     failed: dict[int, BaseException] = {}
     for i in redo:
-        failed |= _append_one(con, plan, paths[i], i, fast=len(redo) == len(paths))
+        failed |= _append_one(con, plan, paths[i], i, fast=fast)
     return failed
 
 
@@ -279,10 +280,7 @@ def _stage_fast_many(con: duckdb.DuckDBPyConnection, plan: Plan, paths: list[Pat
         log.debug("%d files: rows not stored file by file, reading them one by one", len(paths))
         con.execute("drop table _rows")
         return None
-    con.execute(
-        "update _files set base = r.lo - 1 from (select filename, min(rowid) as lo from _rows group by filename) r "
-        "where r.filename = _files.location"
-    )
+    con.executemany("update _files set base = ? where _file = ?", [(lo - 1, f) for f, _, lo, _ in spans])
     con.execute(
         "create temp view _stage as select r.* exclude (filename), f._file, r.rowid as _line "
         "from _rows r join _files f on f.location = r.filename"
