@@ -128,6 +128,12 @@ SETTINGS: list[Setting] = [
     Setting(
         "langfuse", "export_paths", [], "blob-storage export folders or globs ingested by `burnrate run`"
     ),
+    Setting(
+        "langfuse",
+        "files_batch_mb",
+        512,
+        "export files read and merged together in one atomic batch, up to this many MB of JSON (uncompressed); larger batches load faster and take more memory",
+    ),
     # helicone
     Setting(
         "helicone",
@@ -147,6 +153,12 @@ SETTINGS: list[Setting] = [
     Setting("helicone", "page_limit", 1000, "page size (Helicone allows at most 1000)"),
     Setting(
         "helicone", "export_paths", [], "@helicone/export file folders or globs ingested by `burnrate run`"
+    ),
+    Setting(
+        "helicone",
+        "files_batch_mb",
+        512,
+        "export files read and merged together in one atomic batch, up to this many MB of JSON (uncompressed); larger batches load faster and take more memory",
     ),
     # billing
     Setting("billing", "paths", [], "billing export folders or globs ingested by `burnrate run`"),

@@ -182,7 +182,9 @@ def detect(con: duckdb.DuckDBPyConnection, path: Path) -> rawload.Plan | None:
 
 def ingest_files(con: duckdb.DuckDBPyConnection, cfg: Config, paths, *, progress=None) -> landing.Summary:
     """Load Langfuse export files (folders and globs are searched); unchanged files are skipped."""
-    return filesource.ingest(con, SOURCE, paths, SUFFIXES, detect, progress=progress)
+    return filesource.ingest(
+        con, SOURCE, paths, SUFFIXES, detect, batch_mb=cfg.langfuse.files_batch_mb, progress=progress
+    )
 
 
 # API -------------------------------------------------------------------------------------------------

@@ -1,26 +1,33 @@
 """Staging source records into typed rows, and merging them into a raw table (latest version per id).
 
 Staging happens outside the batch's transaction (a failed strict read must not abort the batch), into
-connection-local temp tables: `_stage` (typed rows + `_line`) and `_bad` (line, field, reason, raw). Then,
-inside the batch, `load_staged` quarantines `_bad` and `merge`s `_stage`.
+connection-local temp tables: `_stage` (typed rows + `_file`, `_line`), `_bad` (`_file`, line, field,
+reason, raw) and `_files` (`_file` → location, and the `base` to subtract from `_line`). One stage may hold
+one file, one API page, or a batch of many files. Then, inside the batch, `load_staged` quarantines `_bad`
+and `merge`s `_stage`.
 
 Two paths, one result:
 
-* **fast**: DuckDB's `read_json` with the schema declared, so the file is parsed once, in parallel, by C++
-  code. Any error (a bad line, a value of the wrong type, a missing required field) abandons it for
+* **fast**: DuckDB's `read_json` with the schema declared, so the files are parsed once, in parallel, by
+  C++ code; many JSON files of one shape in ONE call (`stage_files`). Any error (a bad line, a value of the
+  wrong type) abandons it: a batch's files are then read one by one, fast path first, and only a file that
+  fails that too goes to
 * **slow**: every record is taken apart as text (`records.TableSpec.text_select`) so a bad record is
-  named by line and field and quarantined, and the rest still loads. CSV and Parquet always take this path
-  (their cells are text or foreign types anyway); DuckDB still does the work, set-based.
+  named by line and field and quarantined, and the rest still loads. A record lacking a required field
+  sends its file here too. CSV and Parquet always take this path (their cells are text or foreign types
+  anyway); DuckDB still does the work, set-based.
 
 `merge` keeps exactly one row per id, the latest version: a staged row replaces the stored one when its
-version (`updated_at`) is newer, or equal with different content (the later batch wins a tie); otherwise
-the stored row stays. Counts: new (id not seen), updated (replaced), unchanged (same or older version).
+version (`updated_at`) is newer, or equal with different content (the later file or batch wins a tie);
+otherwise the stored row stays. Counts: new (id not seen), updated (replaced), unchanged (same or older
+version), exactly as if a batch's files had been merged one after another.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import tempfile
 from dataclasses import dataclass
@@ -31,8 +38,9 @@ import pyarrow as pa
 
 from burnrate.errors import InputError
 from ingest import landing
-from ingest.records import TableSpec, json_cells, lit, q, stripped_json
+from ingest.records import TYPES, TableSpec, json_cells, lit, q, stripped_json
 
+log = logging.getLogger(__name__)
 BLANK = frozenset(b" \t\r\n")
 OBJECT = "case when json_valid(text) then json_type(text) = 'OBJECT' end"  # CASE: never parses invalid text
 
@@ -103,32 +111,122 @@ def peek_keys(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> list[str]
                     if isinstance(obj, dict):
                         return list(obj)
         return None
-    row = con.execute(
+    rows = con.execute(
         f"select json_keys(rec) from ({_records_sql(path, fmt)}) where json_type(rec) = 'OBJECT' limit 1"
-    ).fetchone()
-    return list(row[0]) if row else None
+    ).fetchall()
+    return list(rows[0][0]) if rows else None
 
 
 # staging ---------------------------------------------------------------------------------------------
-def stage_file(con: duckdb.DuckDBPyConnection, plan: Plan, path: Path) -> str:
-    """Fill `_stage` and `_bad` from one file; returns which path did it ("fast" or "slow")."""
-    if plan.fmt in ("ndjson", "array", "envelope"):
+# Container formats that one strict `read_json` call reads many files of at once.
+MULTI = ("ndjson", "array")
+# What makes a whole file unreadable: truncated gzip, not JSON/CSV/Parquet at all, a vanished file.
+UNREADABLE = (duckdb.Error, OSError, EOFError, ValueError, InputError)
+BAD_DDL = (
+    "create or replace temp table {} (_file integer, line bigint, field varchar, reason varchar, raw varchar)"
+)
+
+
+def stage_files(con: duckdb.DuckDBPyConnection, plan: Plan, paths: list[Path]) -> dict[int, BaseException]:
+    """Fill `_stage` (typed rows + `_file`, `_line`), `_bad` (rejected records) and `_files` (`_file` →
+    location, and the `base` to subtract from `_line`) from files that share one plan.
+
+    Many JSON files are read by ONE strict `read_json` call (DuckDB reads them in parallel). Only when that
+    fails is each file read by itself, fast path first, so a bad file costs a second read of itself and
+    its records are named by line only there. Files that cannot be read at all are left out and returned
+    (index into `paths` → the error) for the caller to record."""
+    drop_stage(con)
+    con.execute(
+        "create or replace temp table _files as select unnest(range(len(l)))::integer as _file, "
+        "unnest(l) as location, 0::bigint as base from (select ?::varchar[] as l)",
+        [[str(p) for p in paths]],
+    )
+    if len(paths) == 1:
         try:
-            _stage_fast(con, plan, path)
+            log.debug(
+                "%s read on the %s path", paths[0], _stage_one(con, plan, paths[0], 0, "_stage", "_bad")
+            )
+        except UNREADABLE as exc:
+            _empty_stage(con, plan.spec)
+            return {0: exc}
+        return {}
+    redo = _stage_fast_many(con, plan, paths) if plan.fmt in MULTI else None
+    con.execute(BAD_DDL.format("_bad"))
+    fast = redo is None  # the multi-file read failed (or cannot be done): each file by itself, fast first
+    if fast:
+        _empty_stage(con, plan.spec)
+        redo = list(range(len(paths)))
+    elif redo:  # a record lacks a required field: the slow path names it, the file's other rows load
+        con.execute(
+            "create or replace temp table _kept as select * from _stage where _file not in (select unnest(?::integer[]))",
+            [redo],
+        )
+        con.execute("drop view _stage")
+        con.execute("alter table _kept rename to _stage")
+        con.execute("update _files set base = 0 where _file in (select unnest(?::integer[]))", [redo])
+    failed: dict[int, BaseException] = {}
+    for i in redo:
+        failed |= _append_one(con, plan, paths[i], i, fast=fast)
+    return failed
+
+
+STAGE_TABLES = ("_stage", "_rows", "_kept", "_bad", "_files", "_recs", "_lines", "_stage1", "_bad1")
+
+
+def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the staging tables and views (a batch's rows held in memory)."""
+    names = [list(STAGE_TABLES)]
+    for kind, name in con.execute(
+        "select 'view', view_name from duckdb_views() where temporary and list_contains(?, view_name) union all "
+        "select 'table', table_name from duckdb_tables() where temporary and list_contains(?, table_name)",
+        names * 2,
+    ).fetchall():
+        con.execute(f"drop {kind} {name}")
+
+
+def _empty_stage(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> None:
+    cols = ", ".join(f"null::{TYPES[f.kind]} as {q(f.name)}" for f in spec.fields)
+    con.execute(
+        f"create or replace temp table _stage as select {cols}, 0::integer as _file, 0::bigint as _line where false"
+    )
+    con.execute(BAD_DDL.format("_bad"))
+
+
+def _append_one(
+    con: duckdb.DuckDBPyConnection, plan: Plan, path: Path, i: int, *, fast: bool = True
+) -> dict[int, BaseException]:
+    """Stage one file of a batch by itself and add it to `_stage`/`_bad`; {i: error} when unreadable."""
+    try:
+        how = _stage_one(con, plan, path, i, "_stage1", "_bad1", fast=fast)
+    except UNREADABLE as exc:
+        return {i: exc}
+    log.debug("%s read by itself on the %s path", path, how)
+    con.execute("insert into _stage by name select * from _stage1")
+    con.execute("insert into _bad by name select * from _bad1")
+    con.execute("drop table _stage1")
+    con.execute("drop table _bad1")
+    return {}
+
+
+def _stage_one(
+    con: duckdb.DuckDBPyConnection, plan: Plan, path: Path, i: int, stage: str, bad: str, *, fast: bool = True
+) -> str:
+    """Fill `stage` and `bad` from one file (rows tagged `_file` = i); returns which path did it."""
+    if fast and plan.fmt in ("ndjson", "array", "envelope"):
+        try:
+            _stage_fast(con, plan, path, i, stage)
             if not con.execute(
-                f"select count(*) from _stage where {plan.spec.missing_required()}"
-            ).fetchone()[0]:
-                con.execute(
-                    "create or replace temp table _bad (line bigint, field varchar, reason varchar, raw varchar)"
-                )
+                f"select count(*) from {stage} where {plan.spec.missing_required()}"
+            ).fetchall()[0][0]:
+                con.execute(BAD_DDL.format(bad))
                 return "fast"
         except duckdb.Error:
             pass  # the slow path names what is wrong, or fails on a file that cannot be read at all
-    _stage_slow(con, plan, path)
+    _stage_slow(con, plan, path, i, stage, bad)
     return "slow"
 
 
-def _stage_fast(con: duckdb.DuckDBPyConnection, plan: Plan, path: Path) -> None:
+def _stage_fast(con: duckdb.DuckDBPyConnection, plan: Plan, path: Path, i: int, stage: str) -> None:
     spec, p = plan.spec, lit(str(path))
     if plan.fmt == "envelope":
         src = (
@@ -137,10 +235,62 @@ def _stage_fast(con: duckdb.DuckDBPyConnection, plan: Plan, path: Path) -> None:
         )
         select = spec.typed_select(plan.naming, prefix="rec.")
     else:
-        fmt = "newline_delimited" if plan.fmt == "ndjson" else "array"
-        src = f"(select ordinality as _line, * from read_json({p}, format={lit(fmt)}, columns={spec.read_columns(plan.naming)}) with ordinality)"
+        src = f"(select ordinality as _line, * from read_json({p}, format={lit(_JSON_FORMAT[plan.fmt])}, columns={spec.read_columns(plan.naming)}) with ordinality)"
         select = spec.typed_select(plan.naming)
-    con.execute(f"create or replace temp table _stage as select {select}, _line from {src}")
+    con.execute(
+        f"create or replace temp table {stage} as select {select}, {i}::integer as _file, _line from {src}"
+    )
+
+
+_JSON_FORMAT = {"ndjson": "newline_delimited", "array": "array"}
+
+
+def _stage_fast_many(con: duckdb.DuckDBPyConnection, plan: Plan, paths: list[Path]) -> list[int] | None:
+    """One strict `read_json` of every file: `_rows` (typed rows + `filename`) and the view `_stage` over
+    it. Returns the files with a record that lacks a required field (to be read again on the slow path), or
+    None when the read failed.
+
+    The per-file line number: `read_json` has no `file_row_number`, and numbering rows in the query
+    (`row_number() over ()`, `with ordinality`) makes DuckDB read on one thread. Instead the rows are
+    stored as read: with `preserve_insertion_order` (DuckDB's default, checked) a table keeps the order of
+    its source, files in list order and each file's records in order, while the reading stays parallel. So
+    a row's `rowid` minus its file's first rowid is its record number in the file (`_files.base` = first
+    rowid - 1). That each file's rows are contiguous is checked, not assumed: a gap or a file name that is
+    not in the list abandons the multi-file read for per-file reads."""
+    spec = plan.spec
+    if not con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]:
+        return None
+    files = "[" + ", ".join(lit(str(p)) for p in paths) + "]"
+    read = (
+        f"read_json({files}, format={lit(_JSON_FORMAT[plan.fmt])}, columns={spec.read_columns(plan.naming)}, "
+        "filename=true)"
+    )
+    try:
+        con.execute(
+            f"create temp table _rows as select {spec.typed_select(plan.naming)}, filename from {read}"
+        )
+    except duckdb.Error as exc:
+        log.debug("%d files: the multi-file read failed, reading them one by one: %s", len(paths), exc)
+        return None
+    spans = con.execute(
+        "select f._file, r.n, r.lo, r.hi from (select filename, count(*) as n, min(rowid) as lo, "
+        "max(rowid) as hi from _rows group by filename) r left join _files f on f.location = r.filename"
+    ).fetchall()
+    if any(f is None or hi - lo + 1 != n for f, n, lo, hi in spans):
+        log.debug("%d files: rows not stored file by file, reading them one by one", len(paths))
+        con.execute("drop table _rows")
+        return None
+    con.executemany("update _files set base = ? where _file = ?", [(lo - 1, f) for f, _, lo, _ in spans])
+    con.execute(
+        "create temp view _stage as select r.* exclude (filename), f._file, r.rowid as _line "
+        "from _rows r join _files f on f.location = r.filename"
+    )
+    return [
+        r[0]
+        for r in con.execute(
+            f"select distinct _file from _stage where {spec.missing_required()} order by 1"
+        ).fetchall()
+    ]
 
 
 def _json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -161,7 +311,7 @@ def _json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         con.unregister("_lines_arrow")
 
 
-def _stage_slow(con: duckdb.DuckDBPyConnection, plan: Plan, path: Path) -> None:
+def _stage_slow(con: duckdb.DuckDBPyConnection, plan: Plan, path: Path, i: int, stage: str, bad: str) -> None:
     spec, p = plan.spec, lit(str(path))
     bad_parse = "select null::bigint as line, null as field, null as reason, null as raw where false"
     if plan.fmt == "ndjson":
@@ -210,12 +360,13 @@ def _stage_slow(con: duckdb.DuckDBPyConnection, plan: Plan, path: Path) -> None:
         f"create or replace temp table _typed as select _line, {spec.text_select(cells)}, {raw} as _raw from {source}"
     )
     con.execute(
-        f"create or replace temp table _bad as {bad_parse} union all "
-        "select _line, _error_field, _error_reason, _raw from _typed where _error_field is not null"
+        f"create or replace temp table {bad} as select {i}::integer as _file, * from ({bad_parse} union all "
+        "select _line, _error_field, _error_reason, _raw from _typed where _error_field is not null)"
     )
     names = ", ".join(q(f.name) for f in spec.fields)
     con.execute(
-        f"create or replace temp table _stage as select {names}, _line from _typed where _error_field is null"
+        f"create or replace temp table {stage} as select {names}, {i}::integer as _file, _line "
+        "from _typed where _error_field is null"
     )
     con.execute("drop table _typed")
 
@@ -238,70 +389,118 @@ def _cell(f, naming: str, keys: set[str], types: dict[str, str]) -> str:
     return exprs[0] if len(exprs) == 1 else f"coalesce({', '.join(exprs)})"
 
 
-def stage_records(con: duckdb.DuckDBPyConnection, plan: Plan, records: list) -> str:
+def stage_records(con: duckdb.DuckDBPyConnection, plan: Plan, records: list) -> None:
     """Stage records already parsed from an API page, through the same readers as files."""
     fd, name = tempfile.mkstemp(prefix="burnrate-page-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(records, fh)
-        return stage_file(con, Plan(plan.spec, plan.naming, "array", plan.tag), Path(name))
+        failed = stage_files(con, Plan(plan.spec, plan.naming, "array", plan.tag), [Path(name)])
+        if failed:
+            raise failed[0]
     finally:
         os.unlink(name)
 
 
+def file_counts(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[int, int]]:
+    """Rows staged (each becomes new, updated or unchanged) and records quarantined, per staged file."""
+    return {
+        f: (n, bad)
+        for f, n, bad in con.execute(
+            "select f._file, coalesce(s.n, 0), coalesce(b.n, 0) from _files f "
+            "left join (select _file, count(*) as n from _stage group by _file) s on s._file = f._file "
+            "left join (select _file, count(*) as n from _bad group by _file) b on b._file = f._file"
+        ).fetchall()
+    }
+
+
 # merging ---------------------------------------------------------------------------------------------
 def merge(
-    con: duckdb.DuckDBPyConnection,
-    b: landing.Batch,
-    spec: TableSpec,
-    *,
-    tag: str,
-    location: str,
-    keep_line: bool,
+    con: duckdb.DuckDBPyConnection, b: landing.Batch, spec: TableSpec, *, tag: str, keep_line: bool
 ) -> landing.Counts:
-    """Merge `_stage` into the raw table: one row per id, the latest version. Returns the counts.
+    """Merge `_stage` (one file, page or batch of files) into the raw table: one row per id, the latest
+    version. Returns the counts, exactly as if the staged files had been merged one after another.
 
-    Only the staged ids already in the table are compared column by column (`_matched`, narrow); the rest
-    are inserted straight from `_stage`, so a load of new rows costs one anti-join and one insert."""
-    idc = q(spec.id)
-    staged, distinct = con.execute(f"select count(*), count(distinct {idc}) from _stage").fetchone()
-    source = "_stage"
-    if staged != distinct:  # the same id more than once in one file or page: keep its latest version
-        order = f"{q(spec.version)} desc nulls last, " if spec.version else ""
-        con.execute(
-            "create or replace temp table _win as select * from _stage "
-            f"qualify row_number() over (partition by {idc} order by {order}_line desc nulls last) = 1"
-        )
-        source = "_win"
+    Ids staged once and not stored yet (all of them on a first load) are inserted straight from `_stage`.
+    Only the ids staged more than once or already stored (`_multi`) are sequenced: per file its latest
+    record (the file's other records of that id are unchanged), then, in file order after the stored row,
+    each is new (first of its id), updated (newer than the id's current row, or the same version with
+    other content: the later file wins a tie) or unchanged; the last one taken replaces the stored row."""
+    idc, table = q(spec.id), spec.table
     cols = [q(f.name) for f in spec.fields]
-    differs = (
-        f"row({', '.join('s.' + c for c in cols)}) is distinct from row({', '.join('t.' + c for c in cols)})"
+    staged, distinct = con.execute(f"select count(*), count(distinct {idc}) from _stage").fetchall()[0]
+    seen = []
+    if staged != distinct:
+        seen.append(f"select {idc} from _stage group by {idc} having count(*) > 1")
+    if con.execute(f"select count(*) from (select 1 from {table} limit 1)").fetchall()[0][0]:
+        seen.append(f"select distinct s.{idc} from _stage s join {table} t on t.{idc} = s.{idc}")
+    multi = 0
+    if seen:
+        con.execute(f"create or replace temp table _multi as {' union '.join(seen)}")
+        multi = con.execute("select count(*) from _multi").fetchall()[0][0]
+    line = "s._line - f.base" if keep_line else "null"
+    insert = (
+        f"insert into {table} select {', '.join('s.' + c for c in cols)}, ?, ?, f.location, {line}, ? "
+        "from {} s join _files f on f._file = s._file"
     )
-    replace = differs
-    if spec.version:
+    params = [tag, b.batch_id, landing.now().replace(tzinfo=None)]
+    if not multi:
+        con.execute(insert.format("_stage"), params)
+        if seen:
+            con.execute("drop table _multi")
+        return landing.Counts(new=staged)
+    once = con.execute(
+        insert.format(f"(select s.* from _stage s anti join _multi m on m.{idc} = s.{idc})"), params
+    ).fetchall()[0][0]
+    order = f"s.{q(spec.version)} desc nulls last, " if spec.version else ""
+    con.execute(
+        f"create or replace temp table _cand as select s.* from _stage s semi join _multi m on m.{idc} = s.{idc} "
+        f"qualify row_number() over (partition by s.{idc}, s._file order by {order}s._line desc) = 1"
+    )
+    per_file_latest = con.execute("select count(*) from _cand").fetchall()[0][0]
+    con.execute(
+        f"insert into _cand select {', '.join('t.' + c for c in cols)}, -1, null "
+        f"from {table} t semi join _multi m on m.{idc} = t.{idc}"
+    )
+    if spec.version:  # versions compare as (present, value): a missing version is older than any
         v = q(spec.version)
-        newer = f"coalesce(s.{v}, '-infinity'::timestamp) > coalesce(t.{v}, '-infinity'::timestamp)"
-        replace = f"{newer} or (s.{v} is not distinct from t.{v} and {differs})"
+        has, val = f"{v} is not null", f"coalesce({v}, '-infinity'::timestamp)"
+    else:  # no version: every different row replaces
+        has, val = "true", "0"
     con.execute(
-        f"create or replace temp table _matched as select s.{idc} as id, ({replace}) as replace "
-        f"from {source} s join {spec.table} t on t.{idc} = s.{idc}"
+        f"create or replace temp table _seq as select {idc} as _id, _file, {has} as _h, {val} as _v, "
+        f"max(struct_pack(h := {has}, v := {val}, f := _file)) over (partition by {idc} order by _file "
+        "rows between unbounded preceding and 1 preceding) as _p from _cand"
     )
-    updated, unchanged = con.execute(
-        "select count(*) filter (where replace), count(*) filter (where not replace) from _matched"
-    ).fetchone()
-    if updated:
-        con.execute(f"delete from {spec.table} where {idc} in (select id from _matched where replace)")
-    line = "_line" if keep_line else "null"
+    # _p is the id's current row before this one: the latest version so far (ties: the later file; a
+    # row not taken on a tie has the current row's content, so comparing with it is the same)
+    differs = (
+        f"row({', '.join('c.' + c for c in cols)}) is distinct from row({', '.join('p.' + c for c in cols)})"
+    )
     con.execute(
-        f"insert into {spec.table} select {', '.join(cols)}, ?, ?, ?, {line}, ? from {source} "
-        f"where {idc} not in (select id from _matched where not replace)",
-        [tag, b.batch_id, location, landing.now().replace(tzinfo=None)],
+        "create or replace temp table _outcome as select s._id, s._file, case when s._p is null then 'new' "
+        "when s._h > s._p.h or (s._h = s._p.h and s._v > s._p.v) then 'updated' "
+        f"when s._h = s._p.h and s._v = s._p.v and {differs} then 'updated' else 'unchanged' end as outcome "
+        f"from _seq s join _cand c on c.{idc} = s._id and c._file = s._file "
+        f"left join _cand p on p.{idc} = s._id and p._file = s._p.f where s._file >= 0"
     )
-    con.execute("drop table _matched")
-    if source == "_win":
-        con.execute("drop table _win")
+    new, updated, unchanged = con.execute(
+        "select count(*) filter (where outcome = 'new'), count(*) filter (where outcome = 'updated'), "
+        "count(*) filter (where outcome = 'unchanged') from _outcome"
+    ).fetchall()[0]
+    con.execute(
+        "create or replace temp table _win as select _id, max(_file) as _file from _outcome "
+        "where outcome <> 'unchanged' group by _id"
+    )
+    con.execute(f"delete from {table} where {idc} in (select _id from _win)")
+    con.execute(
+        insert.format(f"(select c.* from _cand c join _win w on w._id = c.{idc} and w._file = c._file)"),
+        params,
+    )
+    for name in ("_multi", "_cand", "_seq", "_outcome", "_win"):
+        con.execute(f"drop table {name}")
     return landing.Counts(
-        new=distinct - updated - unchanged, updated=updated, unchanged=unchanged + staged - distinct
+        new=once + new, updated=updated, unchanged=unchanged + (staged - once - per_file_latest)
     )
 
 
@@ -310,16 +509,21 @@ def load_staged(
     b: landing.Batch,
     plan: Plan,
     *,
-    location: str,
+    location: str | None = None,
     quarantine_location: str | None = None,
     keep_line: bool = True,
 ) -> landing.Counts:
-    """Inside a batch: quarantine `_bad`, merge `_stage`, add the counts to the batch."""
+    """Inside a batch: quarantine `_bad`, merge `_stage`, add the counts to the batch. `location`
+    replaces the staged file names (an API page is staged from a temporary file)."""
     con.execute(plan.spec.ddl())
+    if location is not None:
+        con.execute("update _files set location = ?", [location])
     b.quarantine_query(
-        "select line, field, reason, raw, ?::varchar as location from _bad", [quarantine_location or location]
+        "select b.line, b.field, b.reason, b.raw, coalesce(?, f.location) as location "
+        "from _bad b join _files f on f._file = b._file",
+        [quarantine_location],
     )
-    counts = merge(con, b, plan.spec, tag=plan.tag, location=location, keep_line=keep_line)
+    counts = merge(con, b, plan.spec, tag=plan.tag, keep_line=keep_line)
     b.counts += counts
     return counts
 
@@ -337,7 +541,9 @@ __all__ = [
     "InputError",
     "json_container",
     "peek_keys",
-    "stage_file",
+    "stage_files",
+    "drop_stage",
+    "file_counts",
     "stage_records",
     "merge",
     "load_staged",
