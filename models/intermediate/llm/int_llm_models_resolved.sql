@@ -37,10 +37,10 @@ atoms as (
         m.model_order,
         m.rule_id,
         case m.atom_type
-            when 'equals' then r.model_ref = m.pattern
-            when 'starts_with' then substring(r.model_ref, 1, {{ dbt.length('m.pattern') }}) = m.pattern
-            when 'ends_with' then {{ dbt.right('r.model_ref', dbt.length('m.pattern')) }} = m.pattern
-            when 'contains' then {{ dbt.position('m.pattern', 'r.model_ref') }} > 0
+            when 'equals' then r.model_ref = m.match_pattern
+            when 'starts_with' then substring(r.model_ref, 1, {{ dbt.length('m.match_pattern') }}) = m.match_pattern
+            when 'ends_with' then {{ dbt.right('r.model_ref', dbt.length('m.match_pattern')) }} = m.match_pattern
+            when 'contains' then {{ dbt.position('m.match_pattern', 'r.model_ref') }} > 0
             when 'regex' then {{ regex_matches('r.model_ref', 'm.match_pattern') }} <> m.is_negated
         end as is_match
     from refs as r
