@@ -27,8 +27,14 @@ def workload_config(root: Path) -> config.Config:
     )
 
 
-def generate(root: Path, *, days: int = 8, requests_per_day: int = 1500, seed: int = 1,
-             end_date: date = date(2026, 11, 20)) -> Path:
+def generate(
+    root: Path,
+    *,
+    days: int = 8,
+    requests_per_day: int = 1500,
+    seed: int = 1,
+    end_date: date = date(2026, 11, 20),
+) -> Path:
     from burnrate.generate import generate as run
 
     out = root / "demo"

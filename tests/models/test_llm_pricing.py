@@ -1,0 +1,128 @@
+"""fct_llm_requests prices every request exactly as genai-prices' own calc_price does, and counts every raw row."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from datetime import UTC
+from decimal import Decimal
+
+from genai_prices import Usage, calc_price
+
+PER_STRATUM = 12  # sampled requests per model x variant x tier-band x cache/reasoning mix
+
+
+def _usage(r: dict) -> Usage:
+    """genai-prices' Usage: total input incl. cache and audio, sub-buckets named; output incl. reasoning."""
+    return Usage(
+        input_tokens=r["input_tokens"],
+        cache_read_tokens=r["cache_read_tokens"] or None,
+        cache_write_tokens=r["cache_write_tokens"] or None,
+        input_audio_tokens=r["input_audio_tokens"] or None,
+        output_tokens=r["output_tokens"] + r["reasoning_tokens"] + r["output_audio_tokens"],
+        output_reasoning_tokens=r["reasoning_tokens"] or None,
+        output_audio_tokens=r["output_audio_tokens"] or None,
+    )
+
+
+def test_list_cost_equals_genai_prices_for_sampled_requests(live):
+    cursor = live.execute(
+        f"""
+        select * from (
+            select *, row_number() over (
+                partition by model_key, requested_variant, input_tokens > 200000,
+                    cache_read_tokens > 0, reasoning_tokens > 0
+                order by hash(request_id)) as n
+            from marts.fct_llm_requests
+            where has_catalog_price
+        ) where n <= {PER_STRATUM}
+        """
+    )
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    assert len(rows) >= 200
+    assert any(r["requested_variant"] == "processing=batch" for r in rows)
+    assert any(r["input_tokens"] > 200_000 for r in rows)
+    assert any(r["cache_write_tokens"] and r["reasoning_tokens"] == 0 for r in rows)
+    assert any(r["reasoning_tokens"] for r in rows) and any(r["input_audio_tokens"] for r in rows)
+    checked = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for r in rows:
+            variant = r["requested_variant"]
+            context = dict(kv.split("=", 1) for kv in variant.split(",")) if variant else None
+            expected = calc_price(
+                _usage(r),
+                r["model_requested"],
+                provider_id=r["price_provider_id"],
+                genai_request_timestamp=r["requested_at"].replace(tzinfo=UTC),
+                price_context=context,
+            ).total_price
+            assert abs(r["list_cost"] - expected) <= Decimal("1e-9"), (
+                r["request_id"],
+                r["list_cost"],
+                expected,
+            )
+            checked += 1
+    assert checked == len(rows)
+
+
+def test_every_raw_request_is_counted_once(live, built, workload_root):
+    counts = live.execute(
+        """
+        with
+        langfuse as (select id, metadata->>'helicone_request_id' as hid from raw.langfuse_observations
+                     where type = 'GENERATION'),
+        helicone as (select coalesce(request_id, response_id) as id from raw.helicone_requests),
+        fct as (select * from marts.fct_llm_requests)
+        select
+            (select count(*) from langfuse) as langfuse_rows,
+            (select count(*) from helicone) as helicone_rows,
+            (select count(*) from langfuse where hid in (select id from helicone)) as logged_twice,
+            (select count(*) from fct) as fct_rows,
+            (select count(*) from fct where source = 'helicone' and linked_source_id is not null) as linked,
+            (select count(*) from langfuse
+             where id not in (select source_id from fct union all select linked_source_id from fct
+                              where linked_source_id is not null)) as langfuse_missing,
+            (select count(*) from helicone
+             where id not in (select source_id from fct where source = 'helicone')) as helicone_missing
+        """
+    ).fetchone()
+    langfuse_rows, helicone_rows, logged_twice, fct_rows, linked, langfuse_missing, helicone_missing = counts
+    assert logged_twice > 0  # the risk team logs through both
+    assert linked == logged_twice
+    assert fct_rows == langfuse_rows + helicone_rows - logged_twice
+    assert langfuse_missing == 0 and helicone_missing == 0
+    manifest = json.loads((workload_root / "demo" / "manifest.json").read_text())
+    assert fct_rows == manifest["requests"]["total"]
+
+
+def test_costs_match_what_the_generator_logged(live):
+    """The demo's logged costs are genai-prices list prices: every priced request's list cost equals it."""
+    mismatched, priced, discounted = live.execute(
+        """
+        select
+            count(*) filter (where has_catalog_price and abs(list_cost - reported_cost) > 1e-9),
+            count(*) filter (where has_catalog_price),
+            count(*) filter (where price_source = 'catalog_discounted'
+                             and effective_cost <> cast(list_cost * (100 - discount_pct) * 0.01 as decimal(38,12)))
+        from marts.fct_llm_requests
+        where completed_at is not null
+        """
+    ).fetchone()
+    assert priced > 1000
+    assert mismatched == 0
+    assert discounted == 0
+
+
+def test_unpriced_models_are_listed_with_their_tokens_not_zero_cost(live):
+    unpriced = live.execute(
+        "select model_requested, unpriced_requests, total_tokens from marts.fct_llm_unpriced_models"
+    ).fetchall()
+    assert [r[0] for r in unpriced] == ["ft:gpt-4.1-nano-2025-04-14:acme:tone-v3:B7xQ2kLm"]
+    assert unpriced[0][1] > 0 and unpriced[0][2] > 0
+    nulls = live.execute(
+        "select count(*) filter (where list_cost is not null or effective_cost is not null) "
+        "from marts.fct_llm_requests where not is_priced"
+    ).fetchone()[0]
+    assert nulls == 0
