@@ -3,36 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from burnrate import warehouse
 from burnrate.build import run_dbt
 from ingest import helicone, langfuse
-from tests.workload import workload_config
-
-
-def _api_page_is_new(path: Path, last_day: date) -> bool:
-    """An API page belongs to the last day's pull when it holds a request started on that day."""
-    records = json.loads(path.read_text())["data"]
-    starts = (r.get("startTime") or r.get("request_created_at") for r in records)
-    return any(datetime.fromisoformat(s.replace("Z", "+00:00")).date() >= last_day for s in starts)
-
-
-def _split_files(demo: Path, last_day: date) -> tuple[list[Path], list[Path]]:
-    """(files delivered before the last day, files the last day delivers) for Langfuse and Helicone."""
-    old, new = [], []
-    for path in sorted((demo / "langfuse" / "export").rglob("*.jsonl.gz")):
-        # an export file <T> holds rows updated in [T - 1 day, T): the last day's file and any later one
-        stamp = datetime.strptime(path.name.split(".")[0], "%Y-%m-%dT%H-%M-%SZ").date()
-        (new if stamp > last_day else old).append(path)
-    for path in sorted((demo / "helicone" / "export").glob("*.jsonl")):
-        (new if path.stem.endswith(last_day.isoformat()) else old).append(path)
-    for path in sorted(
-        [*(demo / "langfuse" / "api").rglob("*.json"), *(demo / "helicone" / "api").glob("*.json")]
-    ):
-        (new if _api_page_is_new(path, last_day) else old).append(path)
-    return old, new
+from tests.workload import split_last_day, workload_config
 
 
 def _ingest(cfg, files: list[Path]) -> None:
@@ -50,7 +27,7 @@ def test_incremental_after_one_new_day_equals_full_refresh(built, workload_root,
     demo = workload_root / "demo"
     manifest = json.loads((demo / "manifest.json").read_text())
     last_day = date.fromisoformat(manifest["end_date"]) - timedelta(days=1)
-    old, new = _split_files(demo, last_day)
+    old, new = split_last_day(demo, last_day)
     assert old and new
 
     cfg = workload_config(tmp_path)

@@ -126,3 +126,25 @@ def test_unpriced_models_are_listed_with_their_tokens_not_zero_cost(live):
         "from marts.fct_llm_requests where not is_priced"
     ).fetchone()[0]
     assert nulls == 0
+
+
+def test_langfuse_usage_conventions_normalise_to_disjoint_buckets(live):
+    """Whatever SDK convention wrote usageDetails (disjoint keys, or raw inclusive input/output with sub-counts),
+    the seven buckets add up to Langfuse's `total`, and no bucket is negative."""
+    bad, checked, inclusive = live.execute(
+        """
+        select
+            count(*) filter (where f.total_tokens <> cast(o.usage_details->>'total' as bigint)
+                             or least(f.input_uncached_tokens, f.cache_read_tokens, f.cache_write_tokens,
+                                      f.input_audio_tokens, f.output_tokens, f.reasoning_tokens,
+                                      f.output_audio_tokens) < 0),
+            count(*),
+            count(*) filter (where o.usage_details->>'prompt_details.cache_read' is not null
+                             and f.cache_read_tokens > 0)
+        from marts.fct_llm_requests as f
+        join raw.langfuse_observations as o on o.id = f.source_id
+        where f.source = 'langfuse' and o.usage_details->>'total' is not null
+        """
+    ).fetchone()
+    assert checked > 1000 and inclusive > 0
+    assert bad == 0

@@ -1,3 +1,6 @@
+-- A table, not a view: int_langfuse__generations reads it when it compiles, and its tests read it too;
+-- listing the keys of every observation once is enough.
+{{ config(materialized='table') }}
 -- Every usage key Langfuse observations carry, classified into a token bucket by its name. SDKs name the
 -- same bucket differently (input_cached_tokens, cache_read_input_tokens, input_cache_read,
 -- prompt_details.cache_read…; see shared/reference/llm-logs.md §1.6): the patterns below are tried in order.

@@ -66,30 +66,7 @@ with_prices as (
 
 overrides_in_force as (
 
-    select *
-    from (
-        select
-            k.provider,
-            k.model_requested,
-            k.request_date,
-            o.override_id,
-            o.discount_pct,
-            o.has_internal_prices,
-            {% for _k, _t, price, _f in token_kinds() %}o.{{ price }},{% endfor %}
-            o.model_key,
-            o.valid_from,
-            row_number() over (
-                partition by k.provider, k.model_requested, k.request_date
-                order by case when o.model_key is null then 1 else 0 end, o.valid_from desc, o.override_id
-            ) as override_rank
-        from (select distinct provider, model_requested, model_id, request_date from resolved) as k
-        inner join {{ ref('stg_prices__overrides') }} as o
-            on k.provider = o.provider
-            and (o.model_key is null or o.model_key = lower(k.model_requested) or o.model_key = lower(k.model_id))
-            and k.request_date >= o.valid_from
-            and (o.valid_to is null or k.request_date < o.valid_to)
-    ) as ranked
-    where override_rank = 1
+    select * from {{ ref('int_llm_price_overrides_daily') }}
 
 ),
 

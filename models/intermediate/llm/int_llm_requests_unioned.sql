@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table, not a view: four models read it (model resolution, price days, overrides, attribution), and the
+-- incremental fct_llm_requests' day filter reaches a table scan instead of the staging dedupe windows.
 -- One row per LLM request from every log source, in one shape, routed to a provider.
 -- Counted once: a request logged by both Helicone and Langfuse (Langfuse metadata.helicone_request_id =
 -- Helicone request_id) keeps Helicone's row (the gateway's record of the provider's response: HTTP status,

@@ -52,7 +52,7 @@ renamed as (
         reasoning_tokens,
         prompt_audio_tokens,
         completion_audio_tokens,
-        cast(coalesce(cost, "costUSD") as {{ money_type() }}) as reported_cost,
+        cast(coalesce(cost, {{ adapter.quote("costUSD") }}) as {{ money_type() }}) as reported_cost,
         cast(round(delay_ms) as {{ dbt.type_bigint() }}) as latency_ms,
         cast(round(time_to_first_token) as {{ dbt.type_bigint() }}) as ttft_ms,
 

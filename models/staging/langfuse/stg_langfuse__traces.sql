@@ -37,7 +37,7 @@ renamed as (
         {{ list_tag_value('tags', 'feature:') }} as tagged_feature_id,
 
         ---------- timestamps (UTC)
-        "timestamp" as trace_started_at,
+        {{ adapter.quote("timestamp") }} as trace_started_at,
         updated_at
 
     from latest
