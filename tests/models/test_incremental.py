@@ -42,11 +42,11 @@ def test_incremental_after_one_new_day_equals_full_refresh(built, workload_root,
         assert con.execute("select max(request_date) from marts.fct_llm_requests").fetchone()[0] < last_day
 
     _ingest(cfg, new)
-    _run(cfg, "run", "--select", "fct_llm_requests")
+    _run(cfg, "run", "--select", "+fct_llm_requests")
     with warehouse.writer(cfg) as con:
         con.execute("create schema if not exists scratch")
         con.execute("create or replace table scratch.incremental as select * from marts.fct_llm_requests")
-    _run(cfg, "run", "--select", "fct_llm_requests", "--full-refresh")
+    _run(cfg, "run", "--select", "+fct_llm_requests", "--full-refresh")
 
     with warehouse.writer(cfg) as con:
         n_incremental, n_full, n_last_day = con.execute(

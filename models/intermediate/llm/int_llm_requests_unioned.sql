@@ -1,6 +1,7 @@
-{{ config(materialized='table') }}
--- A table, not a view: four models read it (model resolution, price days, overrides, attribution), and the
--- incremental fct_llm_requests' day filter reaches a table scan instead of the staging dedupe windows.
+{{ config(materialized='incremental', unique_key='request_id', incremental_strategy='delete+insert') }}
+-- Materialized, not a view: four models read it (model resolution, price days, overrides, attribution).
+-- Incremental like fct_llm_requests (the last `incremental_lookback_days` days are re-read), so a daily run
+-- parses only recent raw logs: the day filter reaches the raw scans through the staging dedupe windows.
 -- One row per LLM request from every log source, in one shape, routed to a provider.
 -- Counted once: a request logged by both Helicone and Langfuse (Langfuse metadata.helicone_request_id =
 -- Helicone request_id) keeps Helicone's row (the gateway's record of the provider's response: HTTP status,
@@ -21,12 +22,30 @@ with
 langfuse as (
 
     select * from {{ ref('int_langfuse__generations') }}
+    {% if is_incremental() %}where requested_at >= {{ incremental_cutoff() }}{% endif %}
 
 ),
 
 helicone as (
 
     select * from {{ ref('int_helicone__requests') }}
+    {% if is_incremental() %}where requested_at >= {{ incremental_cutoff() }}{% endif %}
+
+),
+
+-- the other source's rows a request may be matched with: the same window and one more day, so a twin logged
+-- a moment earlier across the window's edge is still found
+langfuse_lookup as (
+
+    select * from {{ ref('int_langfuse__generations') }}
+    {% if is_incremental() %}where requested_at >= {{ incremental_cutoff(extra_days=1) }}{% endif %}
+
+),
+
+helicone_lookup as (
+
+    select * from {{ ref('int_helicone__requests') }}
+    {% if is_incremental() %}where requested_at >= {{ incremental_cutoff(extra_days=1) }}{% endif %}
 
 ),
 
@@ -38,7 +57,7 @@ helicone_with_langfuse_context as (
         {% for c in passthrough %}h.{{ c }},{% endfor %}
         {% for c in context %}coalesce(h.{{ c }}, l.{{ c }}) as {{ c }}{{ ',' if not loop.last }}{% endfor %}
     from helicone as h
-    left join langfuse as l on l.helicone_request_id = h.source_id
+    left join langfuse_lookup as l on l.helicone_request_id = h.source_id
 
 ),
 
@@ -53,7 +72,7 @@ langfuse_only as (
         {% for c in passthrough %}l.{{ c }},{% endfor %}
         {% for c in context %}l.{{ c }}{{ ',' if not loop.last }}{% endfor %}
     from langfuse as l
-    left join helicone as h on l.helicone_request_id = h.source_id
+    left join helicone_lookup as h on l.helicone_request_id = h.source_id
     where h.source_id is null
 
 ),

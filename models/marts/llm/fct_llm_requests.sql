@@ -17,10 +17,7 @@ requests as (
 
     select * from {{ ref('int_llm_requests_priced') }}
     {% if is_incremental() %}
-    where request_date >= (
-        select cast({{ dbt.dateadd('day', -var('incremental_lookback_days'), 'max(request_date)') }} as date)
-        from {{ this }}
-    )
+    where requested_at >= {{ incremental_cutoff() }}
     {% endif %}
 
 )

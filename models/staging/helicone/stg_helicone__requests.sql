@@ -8,12 +8,13 @@ source as (
 
 latest as (
 
-    -- one row per request, its latest version (CSV exports lack request_id: keyed by response_id)
+    -- one row per request, its latest version (CSV exports lack request_id: keyed by response_id);
+    -- partitioned by its creation time too, as in stg_langfuse__observations, for day-filter pushdown
     select
         *,
         coalesce(request_id, response_id) as helicone_id,
         row_number() over (
-            partition by coalesce(request_id, response_id)
+            partition by coalesce(request_id, response_id), request_created_at
             order by updated_at desc nulls last, _ingested_at desc, _batch_id desc
         ) as version_rank
     from source

@@ -9,11 +9,13 @@ source as (
 latest as (
 
     -- one row per observation id, its latest version: the raw table already is, but an engine that reads
-    -- the export files directly (Spark) sees every version
+    -- the export files directly (Spark) sees every version. Partitioned by start time too (it never changes
+    -- between versions; the unique test on observation_id would catch it) so a day filter of an incremental
+    -- run is pushed below the window to the raw scan.
     select
         *,
         row_number() over (
-            partition by id
+            partition by id, start_time
             order by updated_at desc nulls last, _ingested_at desc, _batch_id desc
         ) as version_rank
     from source
