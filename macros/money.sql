@@ -1,4 +1,4 @@
-{#- Money: one type for every USD amount, and the price of a token count. -#}
+{#- Money and prices: one type for every USD amount, the price of a token count, effective dating. -#}
 
 {#- USD amounts: decimal(38,12), the raw tables' money type. -#}
 {% macro money_type() -%}
@@ -31,4 +31,9 @@
         {%- set unit_price = p ~ '.' ~ price if fallback is none else 'coalesce(' ~ p ~ '.' ~ price ~ ', ' ~ p ~ '.' ~ fallback ~ ')' -%}
         coalesce({{ token_cost(r ~ '.' ~ tokens, unit_price) }}, 0)
     {%- endfor -%}
+{%- endmacro %}
+
+{#- True when the effective-dated row `alias` (valid_from inclusive, valid_to exclusive or null) covers `day`. -#}
+{% macro is_in_force(alias, day) -%}
+    ({{ day }} >= {{ alias }}.valid_from and ({{ alias }}.valid_to is null or {{ day }} < {{ alias }}.valid_to))
 {%- endmacro %}

@@ -7,22 +7,26 @@ import warnings
 from datetime import UTC
 from decimal import Decimal
 
-from genai_prices import Usage, calc_price
+from genai_prices import calc_price
 
+from burnrate.generate.pricing import usage_for
+
+# the generator's bucket names -> fct_llm_requests' token columns
+BUCKET_COLUMNS = {
+    "input": "input_uncached_tokens",
+    "cache_read": "cache_read_tokens",
+    "cache_write": "cache_write_tokens",
+    "input_audio": "input_audio_tokens",
+    "output": "output_tokens",
+    "reasoning": "reasoning_tokens",
+    "output_audio": "output_audio_tokens",
+}
 PER_STRATUM = 12  # sampled requests per model x variant x tier-band x cache/reasoning mix
 
 
-def _usage(r: dict) -> Usage:
-    """genai-prices' Usage: total input incl. cache and audio, sub-buckets named; output incl. reasoning."""
-    return Usage(
-        input_tokens=r["input_tokens"],
-        cache_read_tokens=r["cache_read_tokens"] or None,
-        cache_write_tokens=r["cache_write_tokens"] or None,
-        input_audio_tokens=r["input_audio_tokens"] or None,
-        output_tokens=r["output_tokens"] + r["reasoning_tokens"] + r["output_audio_tokens"],
-        output_reasoning_tokens=r["reasoning_tokens"] or None,
-        output_audio_tokens=r["output_audio_tokens"] or None,
-    )
+def _usage(r: dict):
+    """genai-prices' Usage for the request's disjoint buckets (total input incl. cache and audio, sub-buckets named)."""
+    return usage_for({bucket: r[column] for bucket, column in BUCKET_COLUMNS.items()})
 
 
 def test_list_cost_equals_genai_prices_for_sampled_requests(live):
@@ -148,3 +152,20 @@ def test_langfuse_usage_conventions_normalise_to_disjoint_buckets(live):
     ).fetchone()
     assert checked > 1000 and inclusive > 0
     assert bad == 0
+
+
+def test_logged_tokens_and_list_cost_per_cloud_model_month_match_the_generator(live, workload_root):
+    """What reconciliation will subtract from the cloud bills: per provider x model x month, the logged tokens
+    and list cost equal the generator's ground truth (manifest economics), so bill - logs = untracked."""
+    economics = json.loads((workload_root / "demo" / "manifest.json").read_text())["economics"]
+    routes = {"aws": "aws_bedrock", "azure": "azure_openai", "gcp": "gcp_vertex"}
+    rows = economics["ai_by_provider_model_month"]
+    assert rows
+    for r in rows:
+        cost, tokens = live.execute(
+            "select sum(list_cost), sum(total_tokens) from marts.fct_llm_requests "
+            "where provider = ? and model_requested = ? and strftime(request_date, '%Y-%m') = ?",
+            [routes[r["provider"]], r["model"], r["month"]],
+        ).fetchone()
+        assert tokens == r["logged_tokens"], r
+        assert abs(float(cost) - r["logged_list_cost_usd"]) <= 1e-6 + 1e-9 * r["logged_list_cost_usd"], r

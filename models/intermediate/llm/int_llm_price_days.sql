@@ -38,8 +38,7 @@ variant_in_force as (
         on n.catalog_provider_id = c.price_provider_id
         and n.model_id = c.model_id
         and n.requested_variant = c.price_variant
-        and n.request_date >= c.valid_from
-        and (c.valid_to is null or n.request_date < c.valid_to)
+        and {{ is_in_force('c', 'n.request_date') }}
     group by n.catalog_provider_id, n.model_id, n.requested_variant, n.request_date
 
 )
@@ -54,5 +53,4 @@ inner join catalog as c
     on v.catalog_provider_id = c.price_provider_id
     and v.model_id = c.model_id
     and v.price_variant = c.price_variant
-    and v.request_date >= c.valid_from
-    and (c.valid_to is null or v.request_date < c.valid_to)
+    and {{ is_in_force('c', 'v.request_date') }}

@@ -32,8 +32,7 @@ ranked as (
     inner join {{ ref('stg_prices__overrides') }} as o
         on k.provider = o.provider
         and (o.model_key is null or o.model_key = lower(k.model_requested) or o.model_key = lower(k.model_id))
-        and k.request_date >= o.valid_from
-        and (o.valid_to is null or k.request_date < o.valid_to)
+        and {{ is_in_force('o', 'k.request_date') }}
 
 )
 

@@ -46,7 +46,7 @@ current_prices as (
     from {{ ref('stg_prices__catalog') }} as c
     cross join as_of as a
     where c.price_variant = '' and c.time_of_day_start is null and c.min_input_tokens = 0
-        and c.valid_from <= a.as_of_date and (c.valid_to is null or c.valid_to > a.as_of_date)
+        and {{ is_in_force('c', 'a.as_of_date') }}
 
 )
 
