@@ -127,6 +127,11 @@ def build(
     if select:
         args += ["--select", *select]
     with warehouse.writer_lock(cfg):
+        if (target or cfg.dbt.target) == "duckdb":
+            from ingest.tables import ensure_raw_tables
+
+            with warehouse.writer(cfg, take_lock=False) as con:
+                ensure_raw_tables(con)  # sources never ingested still exist (empty) for the staging views
         result = run_dbt(cfg, args, target=target, show_progress=show_progress)
         if result.success and publish and (target or cfg.dbt.target) == "duckdb":
             with warehouse.writer(cfg, take_lock=False) as con:

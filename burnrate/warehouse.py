@@ -152,7 +152,9 @@ def reader(cfg: Config, *, live: bool = False, attempts: int = 20) -> Iterator[d
         raise BurnrateError(f"could not open the warehouse for reading: {last}")
     try:
         _session_settings(con)
-        schemas = ",".join(PUBLISHED_SCHEMAS + ("main",))
+        present = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
+        # a live warehouse may not have every published schema yet (alerts before the first alert run)
+        schemas = ",".join(s for s in PUBLISHED_SCHEMAS + ("main",) if s in present)
         con.execute(f"SET search_path = '{schemas}'")
         yield con
     finally:

@@ -101,6 +101,7 @@ def record_expr() -> pl.Expr:
             ("Feature", pl.when(c("tagged")).then(jstr(c("feature")))),
             ("Helicone-Session-Id", pl.when(c("session_id").is_not_null()).then(jstr(c("session_id")))),
             ("Api-Key-Id", pl.when(c("api_key_id").is_not_null()).then(jstr(c("api_key_id")))),
+            ("Processing", pl.when(c("batch")).then(pl.lit('"batch"'))),
         ]
     )
     return obj(

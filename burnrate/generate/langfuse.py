@@ -148,6 +148,7 @@ def _fields() -> list[tuple[str, str, pl.Expr, str]]:
             ("provider", jstr(c("route").cast(pl.String).replace_strict(PROVIDER_NAMES))),
             ("api_key_id", pl.when(c("api_key_id").is_not_null()).then(jstr(c("api_key_id")))),
             ("helicone_request_id", pl.when(c("linked")).then(jstr(c("request_id")))),
+            ("processing", pl.when(c("batch")).then(pl.lit('"batch"'))),
         ]
     )
     tags = jstr_list(

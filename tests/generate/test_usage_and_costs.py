@@ -10,10 +10,11 @@ import pytest
 from gen_helpers import helicone_api_pages, helicone_export_rows, langfuse_api_pages, langfuse_export_rows
 from genai_prices import calc_price
 
-from burnrate.generate.catalog import MODELS
+from burnrate.generate.catalog import FEATURES, MODELS
 from burnrate.generate.langfuse import CONVENTIONS
 from burnrate.generate.pricing import BUCKETS, bucket_costs, usage_for
 
+BATCH_FEATURES = {f.key for f in FEATURES if f.batch}
 KNOWN_KEYS = {k for conv in CONVENTIONS.values() for k, _b, _w in conv}
 
 
@@ -104,9 +105,9 @@ def test_reported_cost_is_genai_prices_at_request_time(workload):
             if m.genai_provider is None or r["response_status"] == 429:
                 continue
             when = datetime.fromisoformat(r["request_created_at"].replace("Z", "+00:00"))
-            batch = r["request_properties"].get("Feature") in ("seo-pages", "nightly-digest")
-            if r["request_properties"].get("Feature") is None:
-                continue  # untagged: feature (and so batch pricing) unknown from the record alone
+            batch = r["request_properties"].get("Processing") == "batch"  # the log's own signal
+            if (feature := r["request_properties"].get("Feature")) is not None:
+                assert batch == (feature in BATCH_FEATURES), r["request_id"]
             expected = calc_price(
                 usage_for(_helicone_buckets(r)),
                 m.genai_ref,

@@ -1,0 +1,11 @@
+{#- First UTC day an incremental run of the current model re-processes: the last day it holds minus
+    `incremental_lookback_days` (and `extra_days`), as a timestamp literal. Read when the model runs (a literal, not a subquery,
+    so the engine can push the day filter down to the raw-table scans). -#}
+{% macro incremental_cutoff(day_column='request_date', extra_days=0) %}
+    {% set result = run_query(
+        "select cast(" ~ dbt.dateadd('day', -var('incremental_lookback_days') - extra_days, 'max(' ~ day_column ~ ')')
+        ~ " as date) from " ~ this
+    ) %}
+    {% set day = result.columns[0].values()[0] if execute else none %}
+    {{ return("cast('" ~ (day or '1970-01-01') ~ "' as " ~ dbt.type_timestamp() ~ ")") }}
+{% endmacro %}
