@@ -9,7 +9,7 @@ from burnrate.cli import LazyGroup
 SOURCES: dict[str, str] = {
     "langfuse": "ingest.stubs:langfuse",
     "helicone": "ingest.stubs:helicone",
-    "billing": "ingest.stubs:billing",
+    "billing": "ingest.billing:command",
     "dcgm": "ingest.stubs:dcgm",
 }
 
