@@ -7,7 +7,9 @@ table holds the rows of **one export**:
 
 * An *export* is the set of files in one folder whose names differ only by a trailing part number
   (`…-00001.csv.gz`, `…-00002.csv.gz`, `part_0_0001.csv`): providers split a large month into numbered parts
-  and write a re-issue to a new folder, under a new name, or over the old file.
+  and write a re-issue to a new folder, under a new name, or over the old file. A trailing date is part of
+  the name, not a part number: `focus_2026-10-15.csv` and `focus_2026-10-31.csv` are two exports (month-to-date
+  snapshots), so the newer replaces the older.
 * Its *export time* is the export's own timestamp when the format carries one (GCP's `export_time`), else the
   file's modification time (which `aws s3 sync`/`cp`, `gsutil` and `azcopy` set from the object's upload
   time; keep it when copying files around).
@@ -36,14 +38,18 @@ from ingest.billing_load import Layout
 log = logging.getLogger(__name__)
 
 _EXTENSIONS = re.compile(r"(\.(csv|tsv|txt|json|jsonl|ndjson|parquet|snappy|gz|gzip|zst|zstd|bz2))+$", re.I)
-_PART_NUMBER = re.compile(r"([-_. ]?[0-9]+)+$")
+_PART_NUMBER = re.compile(r"[-_. ]?[0-9]+$")
+_DATE = re.compile(r"(19|20)[0-9]{2}([-_.]?[0-9]{2}){1,2}$")  # 2026-10, 202610, 2026-10-31, 20261031
 
 
 def export_group(path: str | Path) -> str:
-    """The export a file belongs to: its folder and its name without extensions and trailing part numbers."""
+    """The export a file belongs to: its folder and its name without extensions and trailing part numbers
+    (a trailing date stays: it names the export, it does not number a part)."""
     p = Path(path)
     stem = _EXTENSIONS.sub("", p.name)
-    return f"{p.parent}/{_PART_NUMBER.sub('', stem)}"
+    while _PART_NUMBER.search(stem) and not _DATE.search(stem):
+        stem = _PART_NUMBER.sub("", stem)
+    return f"{p.parent}/{stem}"
 
 
 def file_time(fp: landing.FileFingerprint) -> datetime:

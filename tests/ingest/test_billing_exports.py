@@ -86,6 +86,13 @@ def test_numbered_parts_of_one_export_add_up_and_a_renamed_copy_replaces_them(cf
     assert month_totals(cfg) == {("A", "2026-10"): Decimal("4")}
 
 
+def test_dated_month_to_date_snapshots_in_one_folder_replace_each_other(cfg, tmp_path):
+    mid = focus(tmp_path / "daily" / "focus_2026-10-15.csv", [("A", "2026-10", "5")], age_s=86400)
+    end = focus(tmp_path / "daily" / "focus_2026-10-31.csv", [("A", "2026-10", "5"), ("A", "2026-10", "6")])
+    ingest(cfg, mid, end)
+    assert month_totals(cfg) == {("A", "2026-10"): Decimal("11")}
+
+
 def test_accounts_are_independent(cfg, tmp_path):
     ingest(cfg, focus(tmp_path / "a" / "bill.csv", [("A", "2026-10", "1")]))
     ingest(cfg, focus(tmp_path / "b" / "bill.csv", [("B", "2026-10", "2")]))
@@ -111,6 +118,9 @@ def test_export_group_ignores_extensions_and_part_numbers():
         "/x/data/cur-00002.snappy.parquet"
     )
     assert export_group("/x/part_0_0001.csv") == export_group("/x/part_1_0001.csv") == "/x/part"
-    assert export_group("/x/focus_aws_2026-10.csv.gz") == "/x/focus_aws"
+    assert export_group("/x/focus_aws_2026-10.csv.gz") == "/x/focus_aws_2026-10"  # a date names the export
+    assert export_group("/x/focus_aws_2026-10-00002.csv") == "/x/focus_aws_2026-10"
+    assert export_group("/x/focus_2026-10-15.csv") != export_group("/x/focus_2026-10-31.csv")
+    assert export_group("/x/gcp_billing_export_000000000001.jsonl") == "/x/gcp_billing_export"
     assert export_group("/x/focus (1).csv") != export_group("/x/focus.csv")
     assert export_group("/run-1/focus.csv") != export_group("/run-2/focus.csv")
