@@ -10,9 +10,9 @@ NULLs, tags as JSON) as CSV.gz and as Parquet, then times, each in a fresh child
 * `burnrate`: `ingest.billing.ingest_files` on the same file (typed columns, DECIMAL money from the text,
   UTC timestamps, tags JSON, lineage, quarantine checks, re-issue bookkeeping, one transaction).
 
-It prints rows, seconds (median of the repeats), rows/s, peak RSS of the child, and the ratio
-duckdb seconds / burnrate seconds (the acceptance bar is ≥ 0.75), and checks both loads hold the same rows and
-the same billed total to the cent.
+It prints rows, seconds (median of the repeats), rows/s, peak RSS of the child, the ratio duckdb seconds /
+burnrate seconds (the acceptance bar is ≥ 0.75) and the same ratio of CPU seconds (steadier on a shared
+machine), and checks both loads hold the same rows and the same billed total to the cent.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def generate(rows: int) -> dict[str, Path]:
 
 
 def child(mode: str, path: str, db: str) -> None:
-    """One measurement in a fresh process: prints JSON {seconds, rows, billed, rss_mb}."""
+    """One measurement in a fresh process: prints JSON {seconds, cpu, rows, billed, rss_mb}."""
     import duckdb
 
     for suffix in ("", ".wal"):
@@ -98,9 +98,9 @@ def child(mode: str, path: str, db: str) -> None:
     if mode == "duckdb":
         reader = "read_parquet" if path.endswith(".parquet") else "read_csv"
         con = duckdb.connect(db)
-        start = time.perf_counter()
+        cpu0, start = _cpu(), time.perf_counter()
         con.execute(f"create table t as select * from {reader}(?)", [path])
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, _cpu() - cpu0
         rows, billed = con.execute("select count(*), round(sum(BilledCost), 2) from t").fetchone()
     else:
         os.environ["BURNRATE_WAREHOUSE"] = db
@@ -109,15 +109,22 @@ def child(mode: str, path: str, db: str) -> None:
 
         cfg = config.load()
         with warehouse.writer(cfg) as con:
-            start = time.perf_counter()
+            cpu0, start = _cpu(), time.perf_counter()
             summary = billing.ingest_files(con, cfg, [path])
-            seconds = time.perf_counter() - start
+            seconds, cpu = time.perf_counter() - start, _cpu() - cpu0
             rows, billed = con.execute(
                 "select count(*), round(sum(BilledCost), 2) from raw.focus_costs"
             ).fetchone()
         assert not summary.failures, summary.failures
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "rows": rows, "billed": float(billed), "rss_mb": rss_mb}))
+    print(
+        json.dumps({"seconds": seconds, "cpu": cpu, "rows": rows, "billed": float(billed), "rss_mb": rss_mb})
+    )
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure(mode: str, path: Path) -> dict:
@@ -149,13 +156,14 @@ def main() -> None:
             for mode in runs:
                 runs[mode].append(measure(mode, path))
         base, ours = (statistics.median(r["seconds"] for r in runs[m]) for m in ("duckdb", "burnrate"))
+        cpu_base, cpu_ours = (statistics.median(r["cpu"] for r in runs[m]) for m in ("duckdb", "burnrate"))
         check = {m: {(r["rows"], round(r["billed"], 2)) for r in runs[m]} for m in runs}
         assert check["duckdb"] == check["burnrate"], f"loads differ: {check}"
         rows = runs["burnrate"][0]["rows"]
         rss = {m: max(r["rss_mb"] for r in runs[m]) for m in runs}
         print(
             f"{kind:<9} {rows:>10,} {base:>9.2f} {ours:>10.2f} {base / ours:>6.2f} {rows / ours:>10,.0f} "
-            f"{rss['duckdb']:>8.0f} MB {rss['burnrate']:>10.0f} MB"
+            f"{cpu_base / cpu_ours:>9.2f} {rss['duckdb']:>8.0f} MB {rss['burnrate']:>10.0f} MB"
         )
 
 

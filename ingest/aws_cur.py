@@ -101,7 +101,8 @@ def _fold(entries: list[tuple[str, str]]) -> str:
 
 
 def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source:
-    sql, params, types = relation(con, path, sniffed)
+    rel = relation(con, path, sniffed)
+    types = rel.types
     legacy = any("/" in name for name in types) or not any(name.lower() == "product" for name in types)
     columns: dict[str, Column] = {}
     folded: dict[str, list[tuple[str, str]]] = {target: [] for _, target in _FOLDED}
@@ -114,4 +115,8 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source
     for target, entries in folded.items():
         if entries:
             columns[target] = Column(_fold(entries), "JSON")
-    return Source(sql, params, columns, markers={"_format": "legacy" if legacy else "cur2"})
+    return Source.of(
+        rel,
+        columns,
+        markers={"_format": "legacy" if legacy else "cur2"},
+    )

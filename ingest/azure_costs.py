@@ -91,8 +91,8 @@ def cost_view(path: Path) -> str:
 
 
 def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source:
-    sql, params, types = relation(con, path, sniffed)
-    columns = {c: Column(*ref) for c, ref in named_columns(types, LAYOUT.columns).items()}
+    rel = relation(con, path, sniffed)
+    columns = {c: Column(*ref) for c, ref in named_columns(rel.types, LAYOUT.columns).items()}
     cost = next((c for c in COST_COLUMNS if c in columns), None)
     if cost is None:
         raise InputError(f"{path}: no cost column ({', '.join(COST_COLUMNS)})")
@@ -100,4 +100,4 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source
         "_schema": "mca" if any(c in columns for c in MCA_ONLY) else "ea",
         "_cost_view": cost_view(path),
     }
-    return Source(sql, params, columns, markers=markers, mandatory=(cost, "Date"))
+    return Source.of(rel, columns, markers=markers, mandatory=(cost, "Date"))

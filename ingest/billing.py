@@ -84,6 +84,7 @@ def ingest_files(
         raise InputError(f"unknown billing format {fmt!r} (one of {', '.join(FORMATS)})")
     summary = landing.Summary("billing")
     todo = billing_files(paths)
+    con.execute("set preserve_insertion_order = true")  # row numbers come from insertion order (billing_load)
     task = _Task(progress, len(todo))
     for path in todo:
         rows = _ingest_one(con, path, fmt, summary)

@@ -79,9 +79,11 @@ def settle(
     """Decide, key by key, whether the rows this batch inserted stay, replace another export's, or go."""
     keys = _key_sql(layout)
     own_time = layout.export_time or "null"
-    rows = con.execute(
-        f"select [{', '.join(keys)}], {own_time}, count(*) from {layout.qualified} "
-        "where _batch_id = ? group by all",
+    grouped = ", ".join(f"({k}) as k{i}" for i, k in enumerate(layout.key))
+    as_text = ", ".join(f"coalesce(k{i}::VARCHAR, '')" for i in range(len(layout.key)))
+    rows = con.execute(  # group first, then cast the few keys to text
+        f"select [{as_text}], t, n from (select {grouped}, {own_time} as t, count(*) as n "
+        f"from {layout.qualified} where _batch_id = ? group by all)",
         [batch.batch_id],
     ).fetchall()
     match = " and ".join(f"{k} = ?" for k in keys)

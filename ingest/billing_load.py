@@ -23,7 +23,17 @@ import duckdb
 
 from burnrate.errors import InputError
 from ingest import landing
-from ingest.billing_sql import ident, literal, sql_type, typed, unreadable
+from ingest.billing_read import Relation
+from ingest.billing_sql import (
+    ident,
+    json_cast,
+    json_repaired,
+    literal,
+    sql_type,
+    trim_json_keys,
+    typed,
+    unreadable,
+)
 
 LINEAGE = {
     "_batch_id": "VARCHAR",
@@ -71,15 +81,22 @@ class Check:
 
 @dataclass
 class Source:
-    """One file, ready to load: a relation (with `_line`), its columns, and the file's marker values."""
+    """One file, ready to load: its relations (see `billing_read.Relation`), columns and marker values."""
 
-    relation: str  # SQL of a relation; the query names it `s`
+    relation: str  # SQL of the file's rows in file order; the query names it `s`
+    numbered: str  # the same rows with `_line`, to re-read rejected rows by line
     params: dict
+    first_line: int | None  # `relation` has no `_line`: rows are numbered from this in insertion order
     columns: dict[str, Column]
     markers: dict[str, str] = dataclasses.field(default_factory=dict)
     checks: list[Check] = dataclasses.field(default_factory=list)
     row_text: str = "to_json(s)::VARCHAR"  # the whole source row as text, for the quarantine
     mandatory: tuple[str, ...] | None = None  # this file's mandatory columns, when not the layout's
+
+    @classmethod
+    def of(cls, rel: Relation, columns: dict[str, Column], **kwargs) -> Source:
+        """A Source reading the file through `rel` as it is (no wrapping query)."""
+        return cls(rel.sql, rel.numbered, rel.params, rel.first_line, columns, **kwargs)
 
 
 def bind(sql: str, params: dict) -> tuple[str, dict]:
@@ -117,7 +134,12 @@ class Loaded:
 
 
 class FileLoad:
-    """The SQL for one `Source` into one `Layout`, and running it inside an open batch."""
+    """The SQL for one `Source` into one `Layout`, and running it inside an open batch.
+
+    Every value is computed once, in a subquery (`staged`): `v<i>` the typed value of column i, `r<i>` its
+    source value where a rule needs it, `c<k>` the format's own checks. The INSERT and the quarantine read
+    those, so a check or `_original` never casts a value a second time.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, batch: landing.Batch, layout: Layout, src: Source):
         self.con, self.batch, self.layout, self.src = con, batch, layout, src
@@ -131,47 +153,88 @@ class FileLoad:
             if column.lower() not in existing:
                 con.execute(f"alter table {layout.qualified} add column {ident(column)} VARCHAR")
         declared = {c.lower(): c for c in layout.columns}
-        self.kinds = {c: _kind(layout, c, declared) for c in src.columns}
-        self.values = {c: typed(self.kinds[c], col.expr, col.type) for c, col in src.columns.items()}
+        self.columns = list(src.columns)
+        self.kinds = {c: _kind(layout, c, declared) for c in self.columns}
+        self.repaired = [  # JSON read from text: `_original` keeps the text when it had to be repaired
+            i
+            for i, c in enumerate(self.columns)
+            if self.kinds[c] == "json" and src.columns[c].type.upper() == "VARCHAR"
+        ]
 
-    def _raw(self, column: str) -> str:
-        col = self.src.columns[column]
-        return col.raw or col.expr
+    def _needs_raw(self, i: int) -> bool:
+        c = self.columns[i]
+        return bool(unreadable(self.kinds[c])) or c in self.mandatory or i in self.repaired
+
+    def staged(self, relation: str, *, for_quarantine: bool = False) -> str:
+        """The file's rows with v<i>, r<i>, c<k> (and `_line`, the row text and check reasons when asked).
+
+        Three nested selects, each value computed in one of them: (1) casts, and JSON parsed as is;
+        (2) JSON that did not parse, repaired; (3) JSON keys trimmed. Everything else passes through."""
+        read, repair, trim = [], [], []  # select lists of levels 1, 2, 3
+
+        def carry(expr: str, name: str) -> None:
+            read.append(f"{expr} as {name}")
+            repair.append(name)
+            trim.append(name)
+
+        for i, c in enumerate(self.columns):
+            col, kind = self.src.columns[c], self.kinds[c]
+            if self._needs_raw(i) or kind == "json":
+                carry(col.raw or col.expr, f"r{i}")
+            if kind == "json":
+                read.append(f"{json_cast(col.expr, col.type)} as p{i}")
+                text = col.type.upper() == "VARCHAR"
+                repair.append(f"{json_repaired(f'p{i}', f'r{i}') if text else f'p{i}'} as x{i}")
+                trim.append(f"{trim_json_keys(f'x{i}')} as v{i}")
+            else:
+                carry(typed(kind, col.expr, col.type), f"v{i}")
+        for k, check in enumerate(self.src.checks):
+            carry(f"({check.bad})", f"c{k}")
+            if for_quarantine:
+                carry(f"({check.reason})", f"why{k}")
+        if for_quarantine or self.src.first_line is None:
+            carry("s._line", "_line")
+        if for_quarantine:
+            carry(self.src.row_text, "_row")
+        level1 = f"select {', '.join(read)} from ({relation}) s"
+        level2 = f"select {', '.join(repair)} from ({level1}) l1"
+        return f"select {', '.join(trim)} from ({level2}) l2"
 
     def _problems(self) -> list[tuple[str, str, str]]:
-        """(field, condition, reason SQL) for every way a row of this file can be rejected."""
+        """(field, condition, reason SQL) over `staged` for every way a row of this file can be rejected."""
         out = []
-        for column in self.src.columns:
-            what = unreadable(self.kinds[column])
+        for i, c in enumerate(self.columns):
+            what = unreadable(self.kinds[c])
             if what:
-                raw = self._raw(column)
-                cond = f"({self.values[column]} is null and {raw} is not null)"
-                reason = f"{literal(f'{column} {what}: ')} || '''' || {raw}::VARCHAR || ''''"
-                out.append((column, cond, reason))
-        for column in self.mandatory:
-            reason = literal(f"{column} is missing (a mandatory value)")
-            out.append((column, f"({self._raw(column)} is null)", reason))
-        out += [(c.field, f"({c.bad})", c.reason) for c in self.src.checks]
+                quoted = f"'''' || r{i}::VARCHAR || ''''"  # the value between single quotes
+                reason = f"{literal(f'{c} {what}: ')} || {quoted}"
+                out.append((c, f"(v{i} is null and r{i} is not null)", reason))
+        for c in self.mandatory:
+            out.append(
+                (c, f"(r{self.columns.index(c)} is null)", literal(f"{c} is missing (a mandatory value)"))
+            )
+        out += [(check.field, f"c{k}", f"why{k}") for k, check in enumerate(self.src.checks)]
         return out
 
     def _original(self) -> str:
         """MAP of column -> source text for JSON values whose text had to be repaired (NULL when none)."""
-        entries = []
-        for column, col in self.src.columns.items():
-            if self.kinds[column] == "json" and col.type.upper() == "VARCHAR":
-                changed = f"case when {col.expr}::VARCHAR is distinct from ({self.values[column]})::VARCHAR then {col.expr} end"
-                entries.append(f"{{'key': {literal(column)}, 'value': {changed}}}")
-        if not entries:
+        if not self.repaired:
             return "null::MAP(VARCHAR, VARCHAR)"
-        kept = f"list_filter([{', '.join(entries)}], lambda e: e.value is not null)"
-        return f"(case when len({kept}) > 0 then map_from_entries({kept}) end)"
+        changed = {i: f"(r{i}::VARCHAR is distinct from v{i}::VARCHAR)" for i in self.repaired}
+        entries = ", ".join(
+            f"{{'key': {literal(self.columns[i])}, 'value': case when {cond} then r{i} end}}"
+            for i, cond in changed.items()
+        )
+        kept = f"list_filter([{entries}], lambda e: e.value is not null)"
+        # the map is only built for the rare row whose text changed: a per-row list costs more than the test
+        return f"(case when {' or '.join(changed.values())} then map_from_entries({kept}) end)"
 
     def insert(self, ingested_at) -> Loaded:
         """Insert every row; reject (delete + quarantine) the ones that break a rule. Returns the counts."""
         problems = self._problems()
         bad = " or ".join(cond for _, cond, _ in problems) or "false"
         targets = [
-            *self.src.columns,
+            *self.columns,
             *self.src.markers,
             "_batch_id",
             "_location",
@@ -179,12 +242,15 @@ class FileLoad:
             "_ingested_at",
             "_original",
         ]
+        numbered_later = self.src.first_line is not None  # see _number_rows: 0 now, -1 when rejected
         values = [
-            *(self.values[c] for c in self.src.columns),
+            *(f"v{i}" for i in range(len(self.columns))),
             *(literal(v) for v in self.src.markers.values()),
             "$batch_id",
             "$location",
-            f"case when {bad} then -s._line else s._line end",
+            f"case when {bad} then -1 else 0 end"
+            if numbered_later
+            else f"case when {bad} then -_line else _line end",
             "$ingested_at",
             self._original(),
         ]
@@ -197,36 +263,51 @@ class FileLoad:
         inserted = self.con.execute(
             *bind(
                 f"insert into {self.layout.qualified} ({', '.join(ident(t) for t in targets)}) "
-                f"select {', '.join(values)} from ({self.src.relation}) s",
+                f"select {', '.join(values)} from ({self.staged(self.src.relation)}) q",
                 params,
             )
         ).fetchone()[0]
+        if numbered_later:
+            self._number_rows(self.src.first_line)
         rejected = [
             r[0]
             for r in self.con.execute(
-                f"delete from {self.layout.qualified} where _batch_id = ? and _line < 0 returning -_line",
-                [self.batch.batch_id],
+                # only this batch can hold negative lines: committed rows are numbered from 1
+                f"delete from {self.layout.qualified} where _line < 0 returning -_line",
             ).fetchall()
         ]
         if rejected:
             self._quarantine(problems, rejected)
         return Loaded(rows=inserted - len(rejected), quarantined=len(rejected))
 
+    def _number_rows(self, first: int) -> None:
+        """`_line` from the order rows were inserted in: one INSERT from one file keeps file order
+        (`preserve_insertion_order`), and the rows a transaction appends get consecutive row ids in that
+        order. Only this batch's rows have `_line` 0 or -1 (committed rows are numbered from 1), which lets
+        DuckDB skip every committed row group by its min/max."""
+        table = self.layout.qualified
+        base = self.con.execute(f"select min(rowid) from {table} where _line <= 0").fetchone()[0]
+        self.con.execute(
+            f"update {table} set _line = (rowid - ? + ?) * (case when _line = 0 then 1 else -1 end) where _line <= 0",
+            [base, first],
+        )
+
     def _quarantine(self, problems: list[tuple[str, str, str]], lines: list[int]) -> None:
         """Read the rejected rows again and quarantine each once: the first failing field, every reason."""
         fields = ", ".join(f"case when {cond} then {literal(field)} end" for field, cond, _ in problems)
         reasons = ", ".join(f"case when {cond} then {reason} end" for _, cond, reason in problems)
+        staged = self.staged(self.src.numbered, for_quarantine=True)
         self.batch.quarantine_query(
             *bind(
                 f"""
-            select s._line as line,
-                   list_filter([{fields}], lambda f: f is not null)[1] as field,
-                   array_to_string(list_filter([{reasons}], lambda r: r is not null), '; ') as reason,
-                   {self.src.row_text} as raw
-            from ({self.src.relation}) s
-            where list_contains($lines, s._line)
-            order by s._line
-            """,
+                select _line as line,
+                       list_filter([{fields}], lambda f: f is not null)[1] as field,
+                       array_to_string(list_filter([{reasons}], lambda r: r is not null), '; ') as reason,
+                       _row as raw
+                from ({staged}) q
+                where list_contains($lines, _line)
+                order by _line
+                """,
                 {**self.src.params, "lines": lines},
             )
         )

@@ -3,7 +3,6 @@ reads it with a `_line` column.
 
 * CSV (gzip or not, UTF-8 with or without a byte-order mark): every value as text, `NULL` and empty strings as
   null; `_line` is the row's number counting the header as 1 (the line number unless a value spans lines).
-  DuckDB's own reader does the work (`WITH ORDINALITY` numbers the rows in file order).
 * Parquet: typed columns as written; `_line` is the 1-based row number.
 * JSON (newline-delimited, or an array; gzip or not): one JSON object per record; `_line` is the record number.
 """
@@ -97,36 +96,77 @@ def sniff(con: duckdb.DuckDBPyConnection, path: Path) -> Sniffed:
     return Sniffed("csv", tuple(h.strip() for h in header), compression)
 
 
-def relation(
-    con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed
-) -> tuple[str, dict, dict[str, str]]:
-    """(SQL, params, {column: DuckDB type}) of a relation over the file with a `_line` column first."""
+@dataclass(frozen=True)
+class Relation:
+    """SQL reading a file in file order, and the same rows numbered (`_line`) for re-reading rejected ones.
+
+    Numbering CSV and JSON rows in SQL (`WITH ORDINALITY`) makes DuckDB read the file on one thread, so the
+    load reads `sql` (parallel, no `_line`) and numbers rows by the order they were inserted in, starting at
+    `first_line`; only a file with rejected rows is read again, numbered, to fetch their text. Parquet rows
+    carry their row number already (`first_line` None: `sql` has `_line`).
+    """
+
+    sql: str
+    numbered: str
+    params: dict
+    types: dict[str, str]  # column -> DuckDB type, `_line` left out
+    first_line: int | None
+
+
+def relation(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Relation:
+    """The relation over a sniffed file (CSV: all text, NULL/empty as null; Parquet as typed; JSON records)."""
     kind = sniffed.kind
     params = {"path": str(path), "compression": sniffed.compression}
     if kind == "csv":
+        params |= _csv_dialect(con, path, sniffed)
         nulls = ", ".join(f"'{n}'" for n in NULL_STRINGS)
-        sql = (
-            "select ordinality + 1 as _line, * exclude (ordinality) from read_csv($path, header = true, "
-            f"all_varchar = true, nullstr = [{nulls}], compression = $compression) with ordinality"
+        reader = (
+            "read_csv($path, auto_detect = false, header = true, delim = $delim, quote = $quote, "
+            f"escape = $escape, columns = $columns, nullstr = [{nulls}], compression = $compression)"
         )
+        sql, first = f"select * from {reader}", 2  # the header is line 1
+        numbered = f"select ordinality + 1 as _line, * exclude (ordinality) from {reader} with ordinality"
     elif kind == "parquet":
         del params["compression"]
-        sql = (
+        sql = numbered = (
             "select file_row_number + 1 as _line, * exclude (file_row_number) "
             "from read_parquet($path, file_row_number = true)"
         )
+        first = None
     elif kind == "json":
-        sql = (
-            "select ordinality as _line, json from read_json_objects($path, format = 'auto', "
-            "compression = $compression) with ordinality"
-        )
+        reader = "read_json_objects($path, format = 'auto', compression = $compression)"
+        sql, first = f"select json from {reader}", 1
+        numbered = f"select ordinality as _line, json from {reader} with ordinality"
     else:
         raise ValueError(kind)
     try:
-        described = con.execute(f"describe {sql}", params).fetchall()
+        described = con.execute(f"describe {numbered}", params).fetchall()
     except duckdb.Error as exc:
         raise InputError(f"{path}: cannot be read as {kind}: {first_line(exc)}") from None
-    return sql, params, {r[0]: r[1] for r in described if r[0] != "_line"}
+    return Relation(sql, numbered, params, {r[0]: r[1] for r in described if r[0] != "_line"}, first)
+
+
+def _csv_dialect(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> dict:
+    """DuckDB's sniffer, run once: delimiter, quoting and column names, every column read as text (so the
+    load does not sniff the file again)."""
+    try:
+        delim, quote, escape, columns = con.execute(
+            "select Delimiter, Quote, Escape, Columns from "
+            "sniff_csv($path, header = true, all_varchar = true, compression = $compression)",
+            {"path": str(path), "compression": sniffed.compression},
+        ).fetchone()
+    except duckdb.Error as exc:
+        raise InputError(f"{path}: cannot be read as CSV: {first_line(exc)}") from None
+
+    def plain(value: str) -> str:
+        return "" if value == "(empty)" else value
+
+    return {
+        "delim": plain(delim),
+        "quote": plain(quote),
+        "escape": plain(escape),
+        "columns": {c["name"]: "VARCHAR" for c in columns},
+    }
 
 
 def first_line(exc: BaseException) -> str:

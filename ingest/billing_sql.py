@@ -53,7 +53,8 @@ def is_nested(duck_type: str) -> bool:
 
 def timestamp_from_text(x: str) -> str:
     """Text → TIMESTAMP (UTC). An explicit offset is converted; no offset means UTC; then US dates."""
-    offset = f"regexp_matches({x}, '[0-9]:[0-9][0-9]([.][0-9]+)? ?[+-][0-9][0-9](:?[0-9][0-9])?$')"
+    time_part = f"substr({x}, 12)"  # after the date: an offset is the only + or - there
+    offset = f"(length({x}) > 21 and (contains({time_part}, '+') or contains({time_part}, '-')))"
     return (
         f"(case when {offset} then timezone('UTC', try_cast({x} as TIMESTAMPTZ)) "
         f"else coalesce(try_cast({x} as TIMESTAMP), try_strptime({x}, {_US_DATES})) end)"
@@ -62,18 +63,35 @@ def timestamp_from_text(x: str) -> str:
 
 def json_from_text(x: str) -> str:
     """Text → JSON, repairing what exports do to key-value columns; NULL when nothing makes it JSON."""
-    undoubled = f"replace({x}, '\"\"', '\"')"
-    parsed = (
-        f"coalesce(try_cast({x} as JSON), try_cast('{{' || {x} || '}}' as JSON), "
-        f"try_cast({undoubled} as JSON), try_cast('{{' || {undoubled} || '}}' as JSON))"
+    return trim_json_keys(json_repaired(json_cast(x, "VARCHAR"), x))
+
+
+def json_cast(x: str, source_type: str) -> str:
+    """Step 1 of reading a JSON column: valid JSON text, or a map/struct, as JSON (NULL if text is not JSON)."""
+    source_type = source_type.upper()
+    if source_type == "JSON":
+        return x
+    return f"try_cast({x} as JSON)" if source_type == "VARCHAR" else f"to_json({x})"
+
+
+def json_repaired(parsed: str, text: str) -> str:
+    """Step 2: where the text did not parse, try it with braces (Azure) and with CSV-doubled quotes undone.
+    A CASE, so the repairs run only on the rows that need them. Step 3 is `trim_json_keys`."""
+    undoubled = f"replace({text}, '\"\"', '\"')"
+    repairs = (
+        f"coalesce(try_cast('{{' || {text} || '}}' as JSON), try_cast({undoubled} as JSON), "
+        f"try_cast('{{' || {undoubled} || '}}' as JSON))"
     )
-    return trim_json_keys(parsed)
+    return f"(case when {parsed} is not null or {text} is null then {parsed} else {repairs} end)"
 
 
 def trim_json_keys(j: str) -> str:
     """A JSON object with whitespace trimmed from its keys. Only values whose text shows a key with stray
     whitespace take the slow path (rebuild the object); the rest pass through untouched."""
-    suspicious = f"regexp_matches({j}::VARCHAR, '\"[ \t]|[ \t]\"[ \t]*:')"
+    text = f"{j}::VARCHAR"
+    # a key with stray whitespace shows as a quote next to a blank: plain substring tests, cheaper than a regex
+    blanks = ("'\" '", "' \":'")
+    suspicious = "(" + " or ".join(f"contains({text}, {b})" for b in blanks) + ")"
     entries = f"map_entries(try_cast({j} as MAP(VARCHAR, JSON)))"
     trimmed = f"list_transform({entries}, lambda e: {{'key': trim(e.key), 'value': e.value}})"
     first_of_each = f"list_filter({trimmed}, lambda e, i: list_position(list_transform({trimmed}, lambda f: f.key), e.key) = i)"
@@ -94,9 +112,8 @@ def typed(kind: str, x: str, source_type: str) -> str:
             return f"timezone('UTC', {x})"
         return f"try_cast({x} as TIMESTAMP)"
     if kind == "json":
-        if source_type == "JSON":
-            return trim_json_keys(x)
-        return json_from_text(x) if text else trim_json_keys(f"to_json({x})")
+        cast = json_cast(x, source_type)
+        return trim_json_keys(json_repaired(cast, x) if source_type.upper() == "VARCHAR" else cast)
     if kind == "varchar":
         if is_nested(source_type):
             return f"to_json({x})::VARCHAR"

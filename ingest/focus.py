@@ -81,6 +81,10 @@ def version(columns: list[str]) -> str:
 
 
 def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source:
-    sql, params, types = relation(con, path, sniffed)
-    columns = {c: Column(*ref) for c, ref in named_columns(types, LAYOUT.columns).items()}
-    return Source(sql, params, columns, markers={"_schema_version": version(list(columns))})
+    rel = relation(con, path, sniffed)
+    columns = {c: Column(*ref) for c, ref in named_columns(rel.types, LAYOUT.columns).items()}
+    return Source.of(
+        rel,
+        columns,
+        markers={"_schema_version": version(list(columns))},
+    )

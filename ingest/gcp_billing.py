@@ -140,15 +140,19 @@ def _csv_as_json(types: dict[str, str]) -> str:
 
 
 def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source:
-    base, params, types = relation(con, path, sniffed)
+    rel = relation(con, path, sniffed)
     if sniffed.kind == "json":
         record = "s.json"
     elif sniffed.kind == "parquet":
         record = "json_merge_patch(to_json(s), '{\"_line\": null}')"
     else:
-        record = _csv_as_json(types)
-    params = {**params, "structure": _structure()}
-    sql = f"select s._line, {record} as j, json_transform({record}, $structure) as r from ({base}) s"
+        record = _csv_as_json(rel.types)
+    params = {**rel.params, "structure": _structure()}
+    # every record read once: j (the JSON object) and r (its known fields, typed)
+    shape = f"{record} as j, json_transform({record}, $structure) as r"
+    line = "s._line, " if rel.first_line is None else ""
+    sql = f"select {line}{shape} from ({rel.sql}) s"
+    numbered = f"select s._line, {shape} from ({rel.numbered}) s"
     found = con.execute(f"select distinct unnest(json_keys(j)) from ({sql})", params).fetchall()
     keys = [k for k in (*SCALARS, *NESTED) if (k,) in found] + sorted(
         k for (k,) in found if k not in LAYOUT.columns
@@ -176,4 +180,4 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source
                 "'credits[].amount is not a number: ' || json_extract(s.j, '$.credits')::VARCHAR",
             )
         )
-    return Source(sql, params, columns, checks=checks, row_text="s.j::VARCHAR")
+    return Source(sql, numbered, params, rel.first_line, columns, checks=checks, row_text="s.j::VARCHAR")

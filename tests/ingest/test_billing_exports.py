@@ -124,3 +124,27 @@ def test_export_group_ignores_extensions_and_part_numbers():
     assert export_group("/x/gcp_billing_export_000000000001.jsonl") == "/x/gcp_billing_export"
     assert export_group("/x/focus (1).csv") != export_group("/x/focus.csv")
     assert export_group("/run-1/focus.csv") != export_group("/run-2/focus.csv")
+
+
+def test_line_numbers_follow_the_file_when_duckdb_reads_it_in_parallel(cfg, tmp_path, monkeypatch):
+    """Rows are numbered by insertion order (no single-threaded numbering): check it on a file DuckDB splits
+    across threads, with a rejected row in the middle."""
+    import duckdb
+
+    path = tmp_path / "big_focus.csv"
+    duckdb.connect().execute(
+        f"""copy (select case when i = 123456 then 'oops' else (i % 100)::VARCHAR end as BilledCost,
+                  '1' as EffectiveCost, 'A' as BillingAccountId, '2026-10-01T00:00:00Z' as BillingPeriodStart,
+                  '2026-10-02 00:00:00' as ChargePeriodStart, 'AWS' as ProviderName, (i + 2)::VARCHAR as ChargeDescription,
+                  repeat('x', 100) as pad
+            from range(300000) t(i)) to '{path}' (header)"""
+    )
+    monkeypatch.setenv("BURNRATE_WAREHOUSE_THREADS", "4")
+    from burnrate import config
+
+    summary = ingest(config.load(), path)
+    assert (summary.counts.new, summary.counts.quarantined) == (299_999, 1)
+    assert query(cfg, "select count(*) from raw.focus_costs where _line <> ChargeDescription::BIGINT") == [
+        (0,)
+    ]
+    assert query(cfg, "select line, field from meta.quarantine") == [(123_458, "BilledCost")]
