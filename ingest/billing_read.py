@@ -36,6 +36,7 @@ SUFFIXES = (
     ".ndjson",
 )
 SNIFF_BYTES = 1 << 20
+DELIMITERS = (",", "\t", ";", "|")
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class Sniffed:
     kind: str  # csv | parquet | json
     columns: tuple[str, ...]
     compression: str = "none"  # gzip | none (DuckDB's name for it)
+    delimiter: str = ","  # CSV only
 
     def has(self, *names: str) -> bool:
         """True when every name is a column, ignoring case and punctuation (`BilledCost` ~ `billed_cost`)."""
@@ -91,9 +93,22 @@ def sniff(con: duckdb.DuckDBPyConnection, path: Path) -> Sniffed:
             record = {}
         return Sniffed("json", tuple(record) if isinstance(record, dict) else (), compression)
     header_line = text.split("\n", 1)[0]
-    delimiter = "\t" if header_line.count("\t") > header_line.count(",") else ","
-    header = next(csv.reader(io.StringIO(header_line), delimiter=delimiter), [])
-    return Sniffed("csv", tuple(h.strip() for h in header), compression)
+    delimiter = max(DELIMITERS, key=header_line.count)
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
+    return Sniffed("csv", _unique([h.strip() for h in header]), compression, delimiter)
+
+
+def _unique(names: list[str]) -> tuple[str, ...]:
+    """Header names as DuckDB would name them: blanks become `column<i>`, repeats get `_1`, `_2`…"""
+    out: list[str] = []
+    for i, name in enumerate(names):
+        name = name or f"column{i}"
+        base, n = name, 0
+        while name.lower() in {o.lower() for o in out}:
+            n += 1
+            name = f"{base}_{n}"
+        out.append(name)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -118,11 +133,13 @@ def relation(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Re
     kind = sniffed.kind
     params = {"path": str(path), "compression": sniffed.compression}
     if kind == "csv":
-        params |= _csv_dialect(con, path, sniffed)
+        # the header as Python's csv module read it, quoting as RFC 4180 and every billing export write it:
+        # DuckDB's sniffer is not needed, and would guess wrong on a file with a malformed row
+        params |= {"delim": sniffed.delimiter, "columns": dict.fromkeys(sniffed.columns, "VARCHAR")}
         nulls = ", ".join(f"'{n}'" for n in NULL_STRINGS)
         reader = (
-            "read_csv($path, auto_detect = false, header = true, delim = $delim, quote = $quote, "
-            f"escape = $escape, columns = $columns, nullstr = [{nulls}], compression = $compression)"
+            "read_csv($path, auto_detect = false, header = true, delim = $delim, quote = '\"', escape = '\"', "
+            f"columns = $columns, nullstr = [{nulls}], compression = $compression)"
         )
         sql, first = f"select * from {reader}", 2  # the header is line 1
         numbered = f"select ordinality + 1 as _line, * exclude (ordinality) from {reader} with ordinality"
@@ -146,31 +163,11 @@ def relation(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Re
     return Relation(sql, numbered, params, {r[0]: r[1] for r in described if r[0] != "_line"}, first)
 
 
-def _csv_dialect(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> dict:
-    """DuckDB's sniffer, run once: delimiter, quoting and column names, every column read as text (so the
-    load does not sniff the file again)."""
-    try:
-        delim, quote, escape, columns = con.execute(
-            "select Delimiter, Quote, Escape, Columns from "
-            "sniff_csv($path, header = true, all_varchar = true, compression = $compression)",
-            {"path": str(path), "compression": sniffed.compression},
-        ).fetchone()
-    except duckdb.Error as exc:
-        raise InputError(f"{path}: cannot be read as CSV: {first_line(exc)}") from None
-
-    def plain(value: str) -> str:
-        return "" if value == "(empty)" else value
-
-    return {
-        "delim": plain(delim),
-        "quote": plain(quote),
-        "escape": plain(escape),
-        "columns": {c["name"]: "VARCHAR" for c in columns},
-    }
-
-
 def first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """DuckDB's error in one line: its first lines up to its list of possible fixes."""
+    lines = [line.strip() for line in str(exc).strip().splitlines()]
+    kept = lines[: next((i for i, line in enumerate(lines) if line.startswith("Possible fixes")), len(lines))]
+    return " / ".join(line for line in kept if line) or type(exc).__name__
 
 
 def column_ref(name: str) -> str:

@@ -142,3 +142,23 @@ def test_header_spellings_map_to_focus_columns(cfg, tmp_path):
     assert query(cfg, "select BilledCost, EffectiveCost, ProviderName, x_custom from raw.focus_costs") == [
         (Decimal("1.1"), Decimal("1"), "Oracle", "kept")
     ]
+
+
+def test_a_row_with_the_wrong_number_of_fields_fails_the_whole_file(cfg, tmp_path):
+    """A structurally broken CSV is a damaged export: loading the rest would under-report the month."""
+    path = tmp_path / "broken_focus.csv"
+    path.write_text(
+        "BilledCost,EffectiveCost,BillingAccountId,BillingPeriodStart,ChargePeriodStart\n"
+        "1,1,A,2026-10-01,2026-10-01\n"
+        "2,2,A\n"
+    )
+    summary = ingest(cfg, path)
+    assert summary.files_loaded == 0 and len(summary.failures) == 1
+    assert (
+        "Line: 3" in summary.failures[0] and "Expected Number of Columns: 5 Found: 3" in summary.failures[0]
+    )
+    assert query(cfg, "select count(*) from duckdb_tables() where table_name = 'focus_costs'") == [
+        (0,)
+    ]  # rolled back
+    assert query(cfg, "select status from meta.ingest_batches") == [("failed",)]
+    assert query(cfg, "select count(*) from meta.ingest_files") == [(0,)]
