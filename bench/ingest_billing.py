@@ -148,7 +148,8 @@ def main() -> None:
         return
     files = generate(args.rows)
     print(
-        f"{'file':<9} {'rows':>10} {'duckdb s':>9} {'burnrate s':>10} {'ratio':>6} {'rows/s':>10} {'RSS duckdb':>11} {'RSS burnrate':>13}"
+        f"{'file':<9} {'rows':>10} {'duckdb s':>9} {'burnrate s':>10} {'ratio':>6} {'rows/s':>10} "
+        f"{'cpu ratio':>9} {'RSS duckdb':>11} {'RSS burnrate':>13}"
     )
     for kind, path in files.items():
         runs: dict[str, list[dict]] = {"duckdb": [], "burnrate": []}

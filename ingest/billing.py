@@ -32,7 +32,7 @@ from burnrate.config import Config
 from burnrate.errors import BurnrateError, InputError
 from ingest import aws_cur, azure_costs, files, focus, gcp_billing, landing
 from ingest.billing_exports import export_group, file_time, settle
-from ingest.billing_load import FileLoad
+from ingest.billing_load import FileLoad, Loaded
 from ingest.billing_read import SUFFIXES, Sniffed, first_line, sniff
 
 log = logging.getLogger(__name__)
@@ -50,9 +50,12 @@ def detect(sniffed: Sniffed) -> str | None:
 def billing_files(paths: Sequence[str | Path]) -> list[Path]:
     """The export files named by `paths` (files, folders, globs), leaving out manifests found in folders."""
     named = {Path(p).expanduser().resolve() for p in paths if Path(p).expanduser().is_file()}
-    return [
+    found = [
         p for p in files.expand(paths, SUFFIXES) if p in named or not p.name.lower().endswith(_NOT_EXPORTS)
     ]
+    if not found:
+        raise InputError(f"no billing export files in {', '.join(map(str, paths))} (only manifests)")
+    return found
 
 
 @dataclass
@@ -104,36 +107,12 @@ def _ingest_one(con: duckdb.DuckDBPyConnection, path: Path, fmt: str | None, sum
                 f"{path}: not a billing export this version reads (FOCUS, CUR 2.0, GCP, Azure); "
                 f"columns seen: {', '.join(sniffed.columns[:8]) or 'none'}"
             )
-        module = FORMATS[name]
-        layout = module.LAYOUT
-        source = layout.source
+        source = FORMATS[name].LAYOUT.source
         status, fp = landing.file_status(con, source, path)
         if status == "unchanged":
             summary.files_skipped += 1
             return 0
-        fp = fp or landing.fingerprint(path)
-        with landing.batch(con, source, fp.path) as b:
-            src = module.read(con, path, sniffed)
-            load = FileLoad(con, b, layout, src)
-            if status == "changed":
-                con.execute(f"delete from {layout.qualified} where _location = ?", [fp.path])
-            loaded = load.insert(landing.now().replace(tzinfo=None))
-            kept = settle(
-                con,
-                b,
-                layout,
-                group=export_group(fp.path),
-                export_time=file_time(fp),
-                rewritten=status == "changed",
-            )
-            b.counts.new += kept.new
-            b.counts.updated += kept.updated
-            b.counts.unchanged += kept.superseded
-            b.record_file(fp, rows_loaded=kept.new + kept.updated, rows_quarantined=loaded.quarantined)
-        summary.counts += b.counts
-        summary.files_loaded += 1
-        log.info("%s: %s, %s", path.name, name, f"{loaded.rows:,} rows, {loaded.quarantined:,} quarantined")
-        return loaded.rows + loaded.quarantined
+        counts, loaded = _load(con, FORMATS[name], path, sniffed, fp or landing.fingerprint(path), status)
     except (BurnrateError, duckdb.Error, OSError, ValueError) as exc:
         reason = first_line(exc) if isinstance(exc, duckdb.Error) else str(exc)
         reason = reason if str(path) in reason else f"{path}: {reason}"
@@ -141,6 +120,42 @@ def _ingest_one(con: duckdb.DuckDBPyConnection, path: Path, fmt: str | None, sum
         landing.record_failure(con, source, str(path), reason)
         summary.failures.append(reason)
         return 0
+    summary.counts += counts
+    summary.files_loaded += 1
+    log.info(
+        "%s: %s, %s rows, %s quarantined", path.name, name, f"{loaded.rows:,}", f"{loaded.quarantined:,}"
+    )
+    return loaded.rows + loaded.quarantined
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    module: ModuleType,
+    path: Path,
+    sniffed: Sniffed,
+    fp: landing.FileFingerprint,
+    status: str,
+) -> tuple[landing.Counts, Loaded]:
+    """The batch of one file: insert and quarantine, settle which export owns each month, record the file."""
+    layout = module.LAYOUT
+    with landing.batch(con, layout.source, fp.path) as b:
+        load = FileLoad(con, b, layout, module.read(con, path, sniffed))
+        if status == "changed":  # rewritten in place: its earlier rows go
+            con.execute(f"delete from {layout.qualified} where _location = ?", [fp.path])
+        loaded = load.insert(landing.now().replace(tzinfo=None))
+        kept = settle(
+            con,
+            b,
+            layout,
+            group=export_group(fp.path),
+            export_time=file_time(fp),
+            rewritten=status == "changed",
+        )
+        b.counts.new += kept.new
+        b.counts.updated += kept.updated
+        b.counts.unchanged += kept.superseded
+        b.record_file(fp, rows_loaded=kept.new + kept.updated, rows_quarantined=loaded.quarantined)
+    return b.counts, loaded
 
 
 @click.command(

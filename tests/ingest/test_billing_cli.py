@@ -86,6 +86,11 @@ def test_nothing_loadable_exits_1_with_one_line(tmp_path):
     assert "not a billing export" in result.stderr
     missing = run(tmp_path, str(tmp_path / "nowhere"))
     assert missing.returncode == 1 and "no such file or folder" in missing.stderr
+    manifests = tmp_path / "export"
+    manifests.mkdir()
+    (manifests / "cur2-Manifest.json").write_text('{"dataFiles": []}')
+    only_manifests = run(tmp_path, str(manifests))
+    assert only_manifests.returncode == 1 and "no billing export files" in only_manifests.stderr
 
 
 def test_format_can_be_forced_and_help_documents_the_options(tmp_path):
