@@ -191,5 +191,6 @@ def command(state, paths: tuple[str, ...], fmt: str | None) -> None:
     click.echo(summary.line())
     for failure in summary.failures:
         console.err.print(f"failed: {failure}", markup=False)
-    if not summary.loaded_anything and summary.failures:
-        raise InputError(f"nothing was loaded: {summary.failures[0]}")
+    if not summary.loaded_anything and (summary.failures or summary.counts.quarantined):
+        why = summary.failures[0] if summary.failures else "every row was quarantined (see meta.quarantine)"
+        raise InputError(f"nothing was loaded: {why}")

@@ -1,16 +1,17 @@
 """Landing one billing file in its raw table: one typed `INSERT … SELECT`, then the quarantine.
 
 A format module (focus, aws_cur, gcp_billing, azure_costs) describes its table once (`Layout`) and, per file,
-how the file's columns map onto it (`Source`: a relation with a `_line` column, and for every target column
-the SQL reading it). This module does the rest the same way for all of them:
+how the file's columns map onto it (`Source`: the relation reading the file, and for every target column the
+SQL reading it). This module does the rest the same way for all of them:
 
 * the raw table is created on first use; columns the file has and the table lacks (provider `x_` columns,
   legacy CUR columns that come and go month to month, anything unknown) are added as they appear, under the
   file's own names, so an analyst can `select x_UsageType` without knowing about a JSON bag;
-* the whole file is cast and inserted in one statement (DuckDB reads, casts and writes in parallel). A row
-  that cannot be loaded (a number or date that does not parse, a mandatory value missing) is written with a
-  negative `_line`, then deleted in the same transaction and quarantined with the file, line, field and a
-  reason naming the value. Only a file that had such rows is read a second time, for their text;
+* the whole file is cast and inserted in one statement (DuckDB reads, casts and writes in parallel; rows
+  are numbered by the order they were inserted in, see `_number_rows`). A row that cannot be loaded (a
+  number or date that does not parse, a mandatory value missing) is written with a negative `_line`, then
+  deleted in the same transaction and quarantined with the file, line, field and a reason naming the value.
+  Only a file that had such rows is read a second time, for their text;
 * `_original` keeps the source text of JSON values that had to be repaired to parse (see `billing_sql`).
 """
 
@@ -305,7 +306,7 @@ class FileLoad:
                        array_to_string(list_filter([{reasons}], lambda r: r is not null), '; ') as reason,
                        _row as raw
                 from ({staged}) q
-                where list_contains($lines, _line)
+                where _line in (select unnest($lines))
                 order by _line
                 """,
                 {**self.src.params, "lines": lines},

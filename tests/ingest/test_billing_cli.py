@@ -86,6 +86,12 @@ def test_nothing_loadable_exits_1_with_one_line(tmp_path):
     assert "not a billing export" in result.stderr
     missing = run(tmp_path, str(tmp_path / "nowhere"))
     assert missing.returncode == 1 and "no such file or folder" in missing.stderr
+    all_bad = tmp_path / "all_bad_focus.csv"
+    all_bad.write_text(
+        "BilledCost,EffectiveCost,BillingAccountId,BillingPeriodStart,ChargePeriodStart\nx,1,A,2026-10-01,2026-10-01\n"
+    )
+    quarantined = run(tmp_path, str(all_bad))
+    assert quarantined.returncode == 1 and "every row was quarantined" in quarantined.stderr
     manifests = tmp_path / "export"
     manifests.mkdir()
     (manifests / "cur2-Manifest.json").write_text('{"dataFiles": []}')
