@@ -3,9 +3,9 @@ exported as newline-delimited JSON, Parquet or CSV) into `raw.gcp_billing`.
 
 Records keep BigQuery's nesting: `service`, `sku`, `project`, `location`, `usage`, `invoice`,
 `adjustment_info`, `price`, `resource` are STRUCTs and `labels`, `system_labels`, `credits`, `tags`,
-`project.labels` are LISTs of STRUCTs, typed as below. Every record is read with one `json_transform`, which
-parses numbers from their text, so `cost` and `credits[].amount` reach DECIMAL(38,12) without passing through
-a double. Parquet rows are turned into the same JSON first; CSV files (a flattened query result) may carry
+`project.labels` are LISTs of STRUCTs, typed as below. Every record is cast once to the STRUCT of the known
+fields; DuckDB reads JSON numbers into DECIMAL from their text, so `cost` and `credits[].amount` reach
+DECIMAL(38,12) without passing through a double. Parquet rows are turned into the same JSON first; CSV files (a flattened query result) may carry
 nested fields as dotted columns (`service.description`) or as JSON text (`credits`).
 
 Table `raw.gcp_billing`, one row per export row:
@@ -34,7 +34,6 @@ the file) decides which copy of a month is newer.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
@@ -92,27 +91,11 @@ def matches(sniffed: Sniffed) -> bool:
     )
 
 
-def _structure() -> str:
-    """The json_transform structure of a known record: money as DECIMAL, times as text (parsed later)."""
-
-    def shape(duck_type: str):
-        t = duck_type.strip()
-        if t.endswith("[]"):
-            return [shape(t[:-2])]
-        if t.upper().startswith("STRUCT("):
-            inner, fields, depth, start = t[7:-1], {}, 0, 0
-            for i, ch in enumerate(inner + ","):
-                depth += ch == "("
-                depth -= ch == ")"
-                if ch == "," and depth == 0:
-                    name, _, sub = inner[start:i].strip().partition(" ")
-                    fields[name] = shape(sub)
-                    start = i + 1
-            return fields
-        return t
-
-    scalars = {k: MONEY if v == "money" else "VARCHAR" for k, v in SCALARS.items()}
-    return json.dumps({**scalars, **{k: shape(v) for k, v in NESTED.items()}})
+def _record_type() -> str:
+    """The STRUCT a known record is cast to (DuckDB reads JSON numbers into its DECIMALs from their text):
+    money as DECIMAL, times as text (read by `billing_sql` afterwards), nests as declared."""
+    scalars = [f"{k} {MONEY if v == 'money' else 'VARCHAR'}" for k, v in SCALARS.items()]
+    return f"STRUCT({', '.join(scalars + [f'{k} {t}' for k, t in NESTED.items()])})"
 
 
 def _pointer(key: str) -> str:
@@ -147,9 +130,9 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source
         record = "json_merge_patch(to_json(s), '{\"_line\": null}')"
     else:
         record = _csv_as_json(rel.types)
-    params = {**rel.params, "structure": _structure()}
+    params = dict(rel.params)
     # every record read once: j (the JSON object) and r (its known fields, typed)
-    shape = f"{record} as j, json_transform({record}, $structure) as r"
+    shape = f"{record} as j, try_cast({record} as {_record_type()}) as r"
     line = "s._line, " if rel.first_line is None else ""
     sql = f"select {line}{shape} from ({rel.sql}) s"
     numbered = f"select s._line, {shape} from ({rel.numbered}) s"
