@@ -92,37 +92,34 @@ def settle(
         when = time_in_file or export_time
         scope = json.dumps([layout.table, *key])
         owner = batch.get_state(scope, "export")
-        previous = json.loads(owner) if owner else None
-        if previous is None or previous["group"] == group:
-            if rewritten:
-                out.updated += count
-            else:
-                out.new += count
-        elif when >= datetime.fromisoformat(previous["time"]):
-            replaced = con.execute(
-                f"delete from {layout.qualified} where {match} and _batch_id <> ?", [*key, batch.batch_id]
-            ).fetchone()[0]
-            log.info(
-                "%s %s: this export (%s) replaces %d rows of an earlier one (%s)",
-                layout.table, key, group, replaced, previous["group"],
-            )  # fmt: skip
-            out.updated += count
-        else:
+        owner = json.loads(owner) if owner else None
+        owner_time = datetime.fromisoformat(owner["time"]) if owner else None
+        other = owner is not None and owner["group"] != group
+        if other and when < owner_time:  # an older export arriving late: it loads nothing for this key
             con.execute(
                 f"delete from {layout.qualified} where {match} and _batch_id = ?", [*key, batch.batch_id]
             )
             log.warning(
                 "%s %s: %s is older (%s) than the export already loaded (%s, %s); its %d rows are not loaded",
-                layout.table, key, batch.location, when, previous["group"], previous["time"], count,
+                layout.table, key, batch.location, when, owner["group"], owner["time"], count,
             )  # fmt: skip
             out.superseded += count
             continue
-        time = (
-            max(when, datetime.fromisoformat(previous["time"]))
-            if previous and previous["group"] == group
-            else when
-        )
+        if other:  # a newer export: the older one's rows for this key go
+            replaced = con.execute(
+                f"delete from {layout.qualified} where {match} and _batch_id <> ?", [*key, batch.batch_id]
+            ).fetchone()[0]
+            log.info(
+                "%s %s: this export (%s) replaces %d rows of an earlier one (%s)",
+                layout.table, key, group, replaced, owner["group"],
+            )  # fmt: skip
+            out.updated += count
+        elif rewritten:
+            out.updated += count
+        else:
+            out.new += count
+        newest = max(when, owner_time) if owner and not other else when
         batch.set_state(
-            scope, "export", json.dumps({"group": group, "time": time.isoformat(), "file": batch.location})
+            scope, "export", json.dumps({"group": group, "time": newest.isoformat(), "file": batch.location})
         )
     return out

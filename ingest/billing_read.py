@@ -1,5 +1,5 @@
-"""Opening billing files: what a file is (sniffed from its first bytes and header) and the DuckDB relation that
-reads it with a `_line` column.
+"""Opening billing files: what a file is (sniffed from its first bytes and header) and the DuckDB relations
+that read it.
 
 * CSV (gzip or not, UTF-8 with or without a byte-order mark): every value as text, `NULL` and empty strings as
   null; `_line` is the row's number counting the header as 1 (the line number unless a value spans lines).
