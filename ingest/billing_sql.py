@@ -107,7 +107,7 @@ def typed(kind: str, x: str, source_type: str) -> str:
         return f"try_cast({x} as {MONEY})"
     if kind == "timestamp":
         if text:
-            return timestamp_from_text(f"{x}::VARCHAR")
+            return timestamp_from_text(x if source_type == "VARCHAR" else f"({x} ->> '$')")
         if "WITH TIME ZONE" in source_type or source_type == "TIMESTAMPTZ":
             return f"timezone('UTC', {x})"
         return f"try_cast({x} as TIMESTAMP)"

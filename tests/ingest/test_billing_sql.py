@@ -91,3 +91,17 @@ def test_identifiers_from_headers_are_quoted_and_control_characters_refused():
     assert billing_sql.ident('we"ird col') == '"we""ird col"'
     with pytest.raises(ValueError):
         billing_sql.ident("bad\ncolumn")
+
+
+@pytest.mark.parametrize(
+    "value, source_type",
+    [
+        ("TIMESTAMPTZ '2026-10-01 02:00:00+02'", "TIMESTAMP WITH TIME ZONE"),
+        ("TIMESTAMP '2026-10-01 00:00:00'", "TIMESTAMP"),
+        ("DATE '2026-10-01'", "DATE"),
+        ("'\"2026-09-30T19:00:00-05:00\"'::JSON", "JSON"),
+    ],
+)
+def test_typed_sources_become_utc_timestamps_too(con, value, source_type):
+    sql = billing_sql.typed("timestamp", "x", source_type)
+    assert con.execute(f"select {sql} from (select {value} as x)").fetchone()[0] == datetime(2026, 10, 1)
