@@ -165,7 +165,8 @@ def _load(
 
     PATH is a file, a folder (searched recursively) or a glob; CSV (gzip or not), Parquet and JSONL are read.
     The format is detected from each file's header unless --format is given. Files already loaded are
-    skipped; a newer export of a month replaces the older one; bad rows go to meta.quarantine.
+    skipped; a newer export of a month replaces the older one; bad rows go to meta.quarantine. An Azure
+    file whose name says "amortized" is read as the amortized view of the costs, any other as actual.
 
     \b
     Examples:
