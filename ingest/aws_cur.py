@@ -63,7 +63,7 @@ _TEXT = (
 )  # fmt: skip
 MAPS = ("product", "resource_tags", "cost_category", "discount")
 # Legacy columns folded into a CUR 2.0 map: (prefix of the legacy name once snake-cased, map).
-_FOLDED = (("resource_tags_", "resource_tags"), ("cost_category_", "cost_category"))
+_FOLDED = {"resource_tags_": "resource_tags", "cost_category_": "cost_category"}
 
 LAYOUT = Layout(
     source="aws_cur",
@@ -102,21 +102,17 @@ def _fold(entries: list[tuple[str, str]]) -> str:
 
 def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source:
     rel = relation(con, path, sniffed)
-    types = rel.types
-    legacy = any("/" in name for name in types) or not any(name.lower() == "product" for name in types)
+    names = list(rel.types)
+    legacy = any("/" in name for name in names) or not any(name.lower() == "product" for name in names)
     columns: dict[str, Column] = {}
-    folded: dict[str, list[tuple[str, str]]] = {target: [] for _, target in _FOLDED}
-    for target, (ref, duck_type) in named_columns(types, LAYOUT.columns, rename=_athena_name).items():
-        prefix = next((p for p, _ in _FOLDED if target.startswith(p)), None)
+    folded: dict[str, list[tuple[str, str]]] = {target: [] for target in _FOLDED.values()}
+    for target, (ref, duck_type) in named_columns(rel.types, LAYOUT.columns, rename=_athena_name).items():
+        prefix = next((p for p in _FOLDED if target.startswith(p)), None)
         if legacy and prefix:
-            folded[dict(_FOLDED)[prefix]].append((target.removeprefix(prefix), ref))
+            folded[_FOLDED[prefix]].append((target.removeprefix(prefix), ref))
         else:
             columns[target] = Column(ref, duck_type)
     for target, entries in folded.items():
         if entries:
             columns[target] = Column(_fold(entries), "JSON")
-    return Source.of(
-        rel,
-        columns,
-        markers={"_format": "legacy" if legacy else "cur2"},
-    )
+    return Source.of(rel, columns, markers={"_format": "legacy" if legacy else "cur2"})

@@ -180,7 +180,7 @@ class FileLoad:
 
         for i, c in enumerate(self.columns):
             col, kind = self.src.columns[c], self.kinds[c]
-            if self._needs_raw(i) or kind == "json":
+            if self._needs_raw(i):
                 carry(col.raw or col.expr, f"r{i}")
             if kind == "json":
                 read.append(f"{json_cast(col.expr, col.type)} as p{i}")
