@@ -38,8 +38,8 @@ from ingest.billing_read import SUFFIXES, Sniffed, first_line, sniff
 log = logging.getLogger(__name__)
 
 FORMATS: dict[str, ModuleType] = {"focus": focus, "cur2": aws_cur, "gcp": gcp_billing, "azure": azure_costs}
-# Files that sit next to exports but hold none (AWS/Azure manifests, Spark/Hadoop markers).
-_NOT_EXPORTS = ("manifest.json", "_success", ".crc")
+# AWS and Azure write a manifest (JSON) next to each export's data files: not a bill.
+_MANIFEST = "manifest.json"
 
 
 def detect(sniffed: Sniffed) -> str | None:
@@ -50,9 +50,7 @@ def detect(sniffed: Sniffed) -> str | None:
 def billing_files(paths: Sequence[str | Path]) -> list[Path]:
     """The export files named by `paths` (files, folders, globs), leaving out manifests found in folders."""
     named = {Path(p).expanduser().resolve() for p in paths if Path(p).expanduser().is_file()}
-    found = [
-        p for p in files.expand(paths, SUFFIXES) if p in named or not p.name.lower().endswith(_NOT_EXPORTS)
-    ]
+    found = [p for p in files.expand(paths, SUFFIXES) if p in named or not p.name.lower().endswith(_MANIFEST)]
     if not found:
         raise InputError(f"no billing export files in {', '.join(map(str, paths))} (only manifests)")
     return found
