@@ -55,7 +55,8 @@ COLUMNS = """
   printf('%.10f', (i % 9973) * 0.0137) as PricingCurrencyEffectiveCost, '0.003' as PricingCurrencyListUnitPrice,
   printf('%.4f', (i % 1000) * 0.0125) as PricingQuantity, '1K tokens' as PricingUnit, 'AWS' as ProviderName,
   'Amazon Web Services, Inc.' as PublisherName, 'us-east-1' as RegionId, 'US East (N. Virginia)' as RegionName,
-  'arn:aws:bedrock:us-east-1::foundation-model/m' || (i % 50) as ResourceId, NULL as ResourceName,
+  'arn:aws:bedrock:us-east-1::foundation-model/m' || (i % 50) as ResourceId,
+  'row-' || (i + 2) as ResourceName,  -- the row's line in the CSV: the bench checks _line against it
   'Foundation Model' as ResourceType, 'AI and Machine Learning' as ServiceCategory, 'Amazon Bedrock' as ServiceName,
   'Generative AI' as ServiceSubcategory, 'SKU' || (i % 97) as SkuId, 'Tokens' as SkuMeter,
   '{"unit":"1K tokens"}' as SkuPriceDetails, 'SKUP' || (i % 97) as SkuPriceId,
@@ -70,7 +71,7 @@ def generate(rows: int) -> dict[str, Path]:
     import duckdb
 
     WORK.mkdir(parents=True, exist_ok=True)
-    files = {"csv.gz": WORK / f"focus_{rows}.csv.gz", "parquet": WORK / f"focus_{rows}.parquet"}
+    files = {"csv.gz": WORK / f"focus_{rows}_v2.csv.gz", "parquet": WORK / f"focus_{rows}_v2.parquet"}
     con = duckdb.connect()
     if not files["csv.gz"].exists():
         con.execute(
@@ -115,7 +116,14 @@ def child(mode: str, path: str, db: str) -> None:
             rows, billed = con.execute(
                 "select count(*), round(sum(BilledCost), 2) from raw.focus_costs"
             ).fetchone()
+            offset = (
+                0 if path.endswith(".csv.gz") else 1
+            )  # Parquet rows are numbered from 1, CSV's header is 1
+            misnumbered = con.execute(
+                "select count(*) from raw.focus_costs where ResourceName <> 'row-' || (_line + ?)", [offset]
+            ).fetchone()[0]
         assert not summary.failures, summary.failures
+        assert misnumbered == 0, f"{misnumbered} rows with a wrong _line"
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps({"seconds": seconds, "cpu": cpu, "rows": rows, "billed": float(billed), "rss_mb": rss_mb})
