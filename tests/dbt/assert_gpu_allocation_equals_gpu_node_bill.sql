@@ -1,6 +1,8 @@
 -- The GPU node instance cost fct_cloud_costs_daily marks is_gpu_allocated is exactly the bill-priced cost
--- fct_gpu_usage_hourly allocates (per node and billing month, billed, effective and list, to the cent): a cost
--- rollup can swap one for the other without creating or losing a dollar.
+-- fct_gpu_usage_hourly allocates (per node and billing month, billed, effective and list, to the cent, before
+-- any idle spread — which moves dollars between nodes of a cluster, checked in
+-- assert_gpu_allocated_plus_idle_equals_total_gpu_cost): a cost rollup can swap one for the other without
+-- creating or losing a dollar.
 
 with
 
@@ -17,7 +19,8 @@ bill as (
 gpu as (
 
     select u.hostname, cast({{ dbt.date_trunc('month', 'u.charge_date') }} as date) as billing_period_start,
-        sum(u.billed_cost) as billed, sum(u.effective_cost) as effective, sum(u.list_cost) as listed
+        sum(u.gpu_hours * u.gpu_hour_billed_cost) as billed, sum(u.allocated_cost + u.idle_cost) as effective,
+        sum(u.gpu_hours * u.gpu_hour_list_cost) as listed
     from {{ ref('fct_gpu_usage_hourly') }} as u
     where u.price_source = 'bill'
     group by 1, 2

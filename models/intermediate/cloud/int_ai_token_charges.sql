@@ -2,18 +2,31 @@
 -- ingest/ai_charges.py): Bedrock usage types (AWS), Azure OpenAI / Foundry meters, Vertex SKUs. Any other
 -- Generative AI line billed in tokens counts too, with token_type 'unknown'. Each carries its token type, the
 -- bill's model name → genai-prices provider and model id (seeds/billing_model_aliases.csv, resolved once per
--- distinct name), tier, and the quantity in tokens ('1K tokens' / '1M' pricing units converted).
+-- distinct name), tier, and the quantity in tokens ('1K tokens' / '1M' pricing units converted). A table: two
+-- marts read it.
+
+{{ config(materialized='table') }}
 
 with
 
 lines as (
 
-    select * from {{ ref('int_cloud_costs_attributed') }}
+    select
+        *,
+        coalesce(x_sku_description, sku_meter) as gcp_sku,
+        (x_sku_meter_subcategory = 'Azure OpenAI' or service_name in ('Azure OpenAI', 'Foundry Models')
+            or x_sku_meter_category = 'Foundry Models') as is_azure_openai,
+        (lower(service_name) like '%vertex%' or lower(service_name) like '%gemini%'
+            or lower(service_name) like '%generative language%') as is_vertex
+    from {{ ref('int_cloud_costs_attributed') }}
 
 ),
 
-parsed as (
+{%- set sku_columns = ['cloud_provider', 'x_usage_type', 'sku_meter', 'gcp_sku', 'is_azure_openai', 'is_vertex'] %}
 
+skus as (
+
+    -- the rules run once per distinct SKU, not once per line
     {%- set fields = [('token_type', 'parsed_token_type'), ('model', 'billing_model_name'), ('tier', 'pricing_tier')] %}
     select
         *,
@@ -29,16 +42,18 @@ parsed as (
             when cloud_provider = 'azure' and is_azure_openai then {{ ai_azure_openai_deployment('sku_meter') }}
         end as deployment,
         case when cloud_provider = 'gcp' and is_vertex then {{ ai_vertex_context_tier('gcp_sku') }} end as context_tier
-    from (
-        select
-            *,
-            coalesce(x_sku_description, sku_meter) as gcp_sku,
-            (x_sku_meter_subcategory = 'Azure OpenAI' or service_name in ('Azure OpenAI', 'Foundry Models')
-                or x_sku_meter_category = 'Foundry Models') as is_azure_openai,
-            (lower(service_name) like '%vertex%' or lower(service_name) like '%gemini%'
-                or lower(service_name) like '%generative language%') as is_vertex
-        from lines
-    ) as classified
+    from (select distinct {{ sku_columns | join(', ') }} from lines) as distinct_skus
+
+),
+
+parsed as (
+
+    select
+        l.*,
+        s.parsed_token_type, s.billing_model_name, s.pricing_tier, s.deployment, s.context_tier
+    from lines as l
+    inner join skus as s
+        on {% for c in sku_columns %}coalesce(cast(l.{{ c }} as {{ dbt.type_string() }}), '') = coalesce(cast(s.{{ c }} as {{ dbt.type_string() }}), ''){{ '\n        and ' if not loop.last }}{% endfor %}
 
 ),
 

@@ -2,7 +2,9 @@
 -- seeds/cloud_service_categories.csv, else Other) and the team and feature they are charged to. The precedence
 -- is data (seeds/attribution_rules.csv, attributes cloud_team and cloud_feature): resource_tag (the first tag
 -- key of var cost_team_tag_keys / cost_feature_tag_keys present, naming a known team / feature), then
--- account_map (seeds/account_teams.csv by sub account); no rule -> 'unattributed'.
+-- account_map (seeds/account_teams.csv by sub account); no rule -> 'unattributed'. A table: three models read it.
+
+{{ config(materialized='table') }}
 
 with
 

@@ -76,7 +76,9 @@ select
     power_w_seconds / 3600000.0 as energy_kwh,
 
     ---------- numerics: money (USD)
+    gpu_hour_billed_cost,
     gpu_hour_effective_cost,
+    gpu_hour_list_cost,
     case when is_idle then 0 else row_effective_cost end as allocated_cost,
     case when is_idle then row_effective_cost else 0 end as idle_cost,
     cast(idle_weight * idle_effective_cost - (1 - kept) * row_effective_cost as {{ money_type() }}) as idle_share_cost,

@@ -1,8 +1,6 @@
--- DCGM samples, one row per metric × GPU series × scrape time (its latest load), renamed. Long format: the
--- intermediate models pivot the metrics they use. An idle GPU has null pod/namespace/container.
-
-{%- set identity = ['metric', 'hostname', 'gpu', 'uuid', 'device', 'model_name', 'pci_bus_id', 'gpu_i_profile',
-                    'gpu_i_id', 'pod', 'namespace', 'container', 'sampled_at'] %}
+-- DCGM samples, one row per metric × GPU (physical uuid + MIG instance) × scrape time, its latest load,
+-- renamed. Long format: the intermediate models pivot the metrics they use. An idle GPU has null
+-- pod/namespace/container. A GPU has one value of a metric at a time, whatever labels the series carried.
 
 with
 
@@ -17,8 +15,8 @@ latest as (
     select
         *,
         row_number() over (
-            partition by {{ identity | join(', ') }}
-            order by _ingested_at desc, _batch_id desc
+            partition by metric, uuid, gpu_i_id, sampled_at
+            order by _ingested_at desc, _line desc
         ) as version_rank
     from source
 
