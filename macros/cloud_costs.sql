@@ -117,3 +117,9 @@
         {%- endfor %}
     from {{ ref('stg_company__attribution_rules') }}
 {%- endmacro %}
+
+{#- The billing account a bill belongs to, whatever the export: Microsoft's FOCUS export writes it as an ARM path
+    (/providers/Microsoft.Billing/billingAccounts/<id>[/billingProfiles/…]), its cost details as <id>. -#}
+{% macro billing_account_key(billing_account_id) -%}
+    coalesce({{ regex_extract(billing_account_id, "'/billingAccounts/([^/]+)'", 1) }}, {{ billing_account_id }})
+{%- endmacro %}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from burnrate import warehouse
 from burnrate.build import run_dbt
 from ingest import billing
 from ingest.tables import ensure_raw_tables
+from tests.conftest import ROOT
 from tests.workload import workload_config
 
 CENT = Decimal("0.01")
@@ -142,3 +144,30 @@ def _close(a: list[tuple], b: list[tuple]) -> bool:
         x[:4] == y[:4] and all(abs(p - q) <= CENT for p, q in zip(x[4:], y[4:], strict=True))
         for x, y in zip(a, b, strict=True)
     )
+
+
+def test_messy_exports_of_every_format_count_each_bill_once(tmp_path):
+    """The billing fixtures (FOCUS 1.0/1.1/1.2, CUR 2.0 and legacy, Azure EA/MCA actual and amortized, GCP with
+    credits; BOMs, US dates, brace-less tags, quarantined rows) build green, and each bill is read from one
+    export: Microsoft's FOCUS (account as an ARM path) wins over the EA cost details of the same account."""
+    fixtures = ROOT / "tests" / "fixtures" / "billing"
+    cfg = workload_config(tmp_path)
+    with warehouse.writer(cfg) as con:
+        ensure_raw_tables(con)
+        assert not billing.ingest_files(con, cfg, [fixtures]).failures
+    selected = ["+fct_cloud_costs_daily", "+fct_ai_token_charges_daily", "--indirect-selection", "cautious"]
+    for args in (["seed"], ["build", "--select", *selected]):
+        result = run_dbt(cfg, args, show_progress=False)
+        assert result.success, result.failures
+    with warehouse.writer(cfg) as con:
+        bills = con.execute(
+            "select cloud_provider, regexp_extract(billing_account_id, '[^/]+$'), billing_period_start, "
+            "list(distinct x_source_format) from marts.fct_cloud_costs_daily group by all"
+        ).fetchall()
+        azure_tokens = con.execute(
+            "select sum(billed_tokens) from marts.fct_ai_token_charges_daily "
+            "where model_id = 'gpt-4o-2024-05-13' and token_type = 'input'"
+        ).fetchone()[0]
+    assert all(len(formats) == 1 for *_key, formats in bills)
+    assert ("azure", "8611537", date(2026, 10, 1), ["focus"]) in bills
+    assert azure_tokens == 120_500  # FOCUS ConsumedQuantity 120.5 in '1K Tokens'

@@ -2,7 +2,7 @@
 -- ingest/ai_charges.py): Bedrock usage types (AWS), Azure OpenAI / Foundry meters, Vertex SKUs. Any other
 -- Generative AI line billed in tokens counts too, with token_type 'unknown'. Each carries its token type, the
 -- bill's model name → genai-prices provider and model id (seeds/billing_model_aliases.csv, resolved once per
--- distinct name), tier, and the quantity in tokens ('1K tokens' / '1M' pricing units converted). A table: two
+-- distinct name), tier, and the tokens billed by usage lines ('1K tokens' / '1M' pricing units converted). A table: two
 -- marts read it.
 
 {{ config(materialized='table') }}
@@ -14,7 +14,7 @@ lines as (
     select
         *,
         coalesce(x_sku_description, sku_meter) as gcp_sku,
-        (x_sku_meter_subcategory = 'Azure OpenAI' or service_name in ('Azure OpenAI', 'Foundry Models')
+        (x_sku_meter_subcategory = 'Azure OpenAI' or service_name in ('Azure OpenAI', 'Azure OpenAI Service', 'Foundry Models')
             or x_sku_meter_category = 'Foundry Models') as is_azure_openai,
         (lower(service_name) like '%vertex%' or lower(service_name) like '%gemini%'
             or lower(service_name) like '%generative language%') as is_vertex
@@ -116,7 +116,8 @@ select
     a.price_provider_id,
     a.model_id,
     m.llm_model_key,
-    cast(round(t.token_quantity) as {{ dbt.type_bigint() }}) as billed_tokens
+    -- usage lines bill tokens; credits, adjustments and corrections of them move money, not tokens
+    case when t.charge_category = 'Usage' then cast(round(t.token_quantity) as {{ dbt.type_bigint() }}) end as billed_tokens
 from token_lines as t
 left join aliases as a
     on t.cloud_provider = a.cloud_provider

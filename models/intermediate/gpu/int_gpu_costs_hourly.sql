@@ -12,6 +12,22 @@ node_hours as (select * from {{ ref('int_gpu_node_hours') }}),
 nodes as (select * from {{ ref('int_gpu_nodes') }}),
 usage as (select * from {{ ref('int_gpu_usage_hourly') }}),
 
+node_bills as (
+
+    -- the cloud account and service that bill each node (null for nodes priced from the seed only)
+    select
+        hostname,
+        max(cloud_provider) as cloud_provider,
+        max(provider_name) as provider_name,
+        max(billing_account_id) as billing_account_id,
+        max(sub_account_id) as billed_sub_account_id,
+        max(service_name) as service_name,
+        max(service_category) as service_category
+    from {{ ref('int_gpu_node_bill_lines') }}
+    group by hostname
+
+),
+
 gpus as (
 
     select hostname, gpu_uuid, max(gpu_index) as gpu_index, max(gpu_model) as gpu_model
@@ -72,7 +88,9 @@ candidates as (
 
     select
         a.*,
-        n.instance_id, n.instance_type, n.k8s_cluster, n.idle_pool, n.sub_account_id,
+        n.instance_id, n.instance_type, n.k8s_cluster, n.idle_pool,
+        coalesce(b.billed_sub_account_id, n.sub_account_id) as sub_account_id,
+        b.cloud_provider, b.provider_name, b.billing_account_id, b.service_name, b.service_category,
         w.llm_model_key,
         m.model_name as served_model,
         m.provider as served_model_provider,
@@ -83,10 +101,12 @@ candidates as (
     from allocated as a
     cross join rule_orders as o
     inner join nodes as n on a.hostname = n.hostname
+    left join node_bills as b on a.hostname = b.hostname
     left join workloads as w on a.namespace = w.namespace and a.pod = w.pod
     left join {{ ref('stg_company__llm_models') }} as m on w.llm_model_key = m.model_key
     left join {{ ref('stg_company__namespace_teams') }} as nt on a.namespace = nt.namespace
-    left join {{ ref('stg_company__account_teams') }} as acct on n.sub_account_id = acct.sub_account_id
+    left join {{ ref('stg_company__account_teams') }} as acct
+        on coalesce(b.billed_sub_account_id, n.sub_account_id) = acct.sub_account_id
 
 )
 

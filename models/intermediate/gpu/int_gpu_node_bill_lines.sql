@@ -43,11 +43,15 @@ select
     ----------  ids
     cost_line_id,
     hostname,
-    cloud_provider,
+    billing_account_id,
     sub_account_id,
     resource_id,
 
     ---------- strings
+    cloud_provider,
+    provider_name,
+    service_name,
+    service_category,
     node_match,
     x_source_format,
 

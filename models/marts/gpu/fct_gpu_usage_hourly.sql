@@ -57,10 +57,11 @@ spread as (
 select
     ----------  ids
     {{ grain_key(['hour_start', 'hostname', 'gpu_uuid', 'gpu_instance_id', 'namespace', 'pod', 'container']) }} as gpu_usage_id,
-    hostname, instance_id, sub_account_id, gpu_uuid, gpu_instance_id, team_id, llm_model_key,
+    hostname, instance_id, billing_account_id, sub_account_id, gpu_uuid, gpu_instance_id, team_id, llm_model_key,
     case when served_model is not null then {{ dbt.concat(['served_model_provider', "':'", 'served_model']) }} end as model_key,
 
     ---------- strings
+    cloud_provider, provider_name, service_name, service_category,
     inventory_gpu_model as gpu_model,
     inventory_gpu_index as gpu_index,
     gpu_instance_profile, instance_type, k8s_cluster, idle_pool, namespace, pod, container,
@@ -94,6 +95,7 @@ select
     ---------- timestamps (UTC)
     hour_start as charge_period_start,
     {{ dbt.dateadd('hour', 1, 'hour_start') }} as charge_period_end,
-    charge_date
+    charge_date,
+    cast({{ dbt.date_trunc('month', 'charge_date') }} as date) as billing_period_start
 
 from spread
