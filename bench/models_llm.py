@@ -1,12 +1,16 @@
-"""Benchmark: `burnrate build` (the LLM models and their tests) on a generated workload, full and one-day incremental.
+"""Benchmark: `burnrate build` (the models and their tests) on a generated workload, full and one-day incremental.
 
     .venv/bin/python bench/models_llm.py --requests-per-day 33334 --days 30      # ~1 M requests
     .venv/bin/python bench/models_llm.py --requests-per-day 333334 --days 30     # ~10 M requests
+    .venv/bin/python bench/models_llm.py --all-sources                           # + cloud bills and DCGM
 
 Generates the workload (kept under bench/work/ for re-runs), ingests every Langfuse/Helicone file except the
 last day's, times a full `burnrate build`, ingests the last day's files (with the previous day's late
 updates), times the incremental `burnrate build`, and writes bench/results/models_llm_<requests>.json.
-Ingest time is reported too but is not the point (see bench/ingest_llm.py).
+With --all-sources the cloud bills (whole months, as providers deliver them) and the DCGM snapshots (all but
+the last day's, then that day's) are ingested too, so the cloud and GPU models are timed with the LLM ones
+(bench/results/models_all_<requests>.json). Ingest time is reported too but is not the point (see
+bench/ingest_llm.py).
 """
 
 from __future__ import annotations
@@ -27,13 +31,14 @@ def main() -> None:
     from burnrate import warehouse
     from burnrate.build import build
     from burnrate.generate import generate
-    from ingest import helicone, langfuse
+    from ingest import billing, dcgm, helicone, langfuse
     from ingest.tables import ensure_raw_tables
     from tests.workload import split_last_day, workload_config
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests-per-day", type=int, default=33_334)
     parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--all-sources", action="store_true", help="ingest cloud bills and DCGM metrics too")
     args = parser.parse_args()
     work = ROOT / "bench" / "work" / f"models_llm_{args.requests_per_day}x{args.days}"
     gen_dir = work / "demo"
@@ -42,6 +47,10 @@ def main() -> None:
     manifest = json.loads((gen_dir / "manifest.json").read_text())
     last_day = date.fromisoformat(manifest["end_date"]) - timedelta(days=1)
     old, new = split_last_day(gen_dir, last_day)
+    if args.all_sources:
+        old += sorted((gen_dir / "billing").rglob("*.*"))
+        for path in sorted((gen_dir / "dcgm" / "snapshots").rglob("*.prom")):
+            (new if path.stem == last_day.isoformat() else old).append(path)
     (work / "warehouse.duckdb").unlink(missing_ok=True)
     cfg = workload_config(work)
 
@@ -51,6 +60,10 @@ def main() -> None:
             ensure_raw_tables(con)
             langfuse.ingest_files(con, cfg, [f for f in files if "langfuse" in f.parts])
             helicone.ingest_files(con, cfg, [f for f in files if "helicone" in f.parts])
+            if bills := [f for f in files if "billing" in f.parts]:
+                billing.ingest_files(con, cfg, bills)
+            if metrics := [f for f in files if "dcgm" in f.parts]:
+                dcgm.ingest_files(con, cfg, metrics)
         return time.perf_counter() - t0
 
     def timed_build(**kwargs) -> float:
@@ -69,7 +82,8 @@ def main() -> None:
         out["fct_llm_requests_rows"] = con.execute("select count(*) from marts.fct_llm_requests").fetchone()[
             0
         ]
-    results = ROOT / "bench" / "results" / f"models_llm_{out['requests']}.json"
+    name = "models_all" if args.all_sources else "models_llm"
+    results = ROOT / "bench" / "results" / f"{name}_{out['requests']}.json"
     results.write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out, indent=2))
 
