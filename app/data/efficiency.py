@@ -1,0 +1,120 @@
+"""Efficiency: cost per request by feature, caching, waste, and the model-switch what-if.
+
+Reads `fct_feature_efficiency_daily` (feature × day). Daily percentiles cannot be summed, so a period's
+p50/p95/p99 are the request-weighted means of the daily values (labelled so on the page). The what-if
+prices a feature's own token mix — per token kind, from `fct_llm_requests` for that one feature and
+period — at another model's current list prices (`dim_models`; cache reads/writes and reasoning fall back
+to input/output prices where the catalog has none, as genai-prices does).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from app.data.core import Snapshot, in_list, query
+from app.filters import Filters
+
+
+def _where(f: Filters) -> tuple[str, list]:
+    team_sql, team_p = in_list("feature_team_id", list(f.values("team")))
+    feat_sql, feat_p = in_list("feature_id", list(f.values("feature")))
+    return f"{team_sql} and {feat_sql}", [*team_p, *feat_p]
+
+
+def by_feature(snap: Snapshot, f: Filters, start: date, end: date) -> pl.DataFrame:
+    """Per feature over the period: volume, spend, cost per request percentiles, caching and waste."""
+    cond, params = _where(f)
+    return query(
+        snap,
+        f"""select feature_id, any_value(feature_team_id) as team_id, sum(requests)::bigint as requests,
+            sum(effective_cost)::double as spend,
+            sum(cost_per_request_p50 * priced_requests)::double / nullif(sum(priced_requests), 0) as p50,
+            sum(cost_per_request_p95 * priced_requests)::double / nullif(sum(priced_requests), 0) as p95,
+            sum(cost_per_request_p99 * priced_requests)::double / nullif(sum(priced_requests), 0) as p99,
+            sum(effective_cost)::double / nullif(sum(successful_requests), 0) as cost_per_successful_request,
+            sum(cache_hit_requests)::double / nullif(sum(requests), 0) as cache_hit_rate,
+            sum(cache_savings)::double as cache_savings,
+            sum(failed_requests)::double / nullif(sum(requests), 0) as failure_rate,
+            sum(failed_request_cost)::double as failed_request_cost, sum(retry_requests)::bigint as retry_requests,
+            sum(retry_cost)::double as retry_cost
+        from marts.fct_feature_efficiency_daily
+        where request_date between ? and ? and {cond}
+        group by 1 order by spend desc nulls last""",
+        [start, end, *params],
+    )
+
+
+def daily(snap: Snapshot, f: Filters, start: date, end: date, features: list[str]) -> pl.DataFrame:
+    """Daily p50/p95/p99 cost per request for some features."""
+    cond, params = in_list("feature_id", features)
+    return query(
+        snap,
+        f"""select request_date, feature_id, cost_per_request_p50::double as p50,
+            cost_per_request_p95::double as p95, cost_per_request_p99::double as p99,
+            cache_hit_rate, failed_request_cost::double as failed_request_cost
+        from marts.fct_feature_efficiency_daily
+        where request_date between ? and ? and {cond} order by 1, 2""",
+        [start, end, *params],
+    )
+
+
+def token_mix(snap: Snapshot, feature_id: str, start: date, end: date) -> pl.DataFrame:
+    """One feature's requests per model: token kinds and cost (what the what-if re-prices)."""
+    return query(
+        snap,
+        """select coalesce(model_id, model_requested) as model, count(*) as requests,
+            sum(input_uncached_tokens)::bigint as input_uncached_tokens, sum(cache_read_tokens)::bigint as cache_read_tokens,
+            sum(cache_write_tokens)::bigint as cache_write_tokens, sum(input_audio_tokens)::bigint as input_audio_tokens,
+            sum(output_tokens)::bigint as output_tokens, sum(reasoning_tokens)::bigint as reasoning_tokens,
+            sum(output_audio_tokens)::bigint as output_audio_tokens,
+            sum(effective_cost)::double as effective_cost, sum(list_cost)::double as list_cost
+        from marts.fct_llm_requests where feature_id = ? and request_date between ? and ?
+        group by 1 order by effective_cost desc nulls last""",
+        [feature_id, start, end],
+    )
+
+
+def candidate_models(snap: Snapshot) -> pl.DataFrame:
+    """Models with a current catalog list price: targets for the what-if, cheapest first."""
+    return query(
+        snap,
+        """select model_key, model_requested, provider, current_input_mtok::double as input_mtok,
+            current_output_mtok::double as output_mtok
+        from marts.dim_models where current_input_mtok is not null and current_output_mtok is not null
+        order by current_input_mtok + current_output_mtok, model_key""",
+    )
+
+
+def what_if(snap: Snapshot, feature_id: str, target_model_key: str, start: date, end: date) -> dict:
+    """A feature's spend now vs on `target_model_key`, for the period and scaled to a 30-day month."""
+    row = query(
+        snap,
+        """with mix as (
+            select sum(input_uncached_tokens) as iu, sum(cache_read_tokens) as cr, sum(cache_write_tokens) as cw,
+                sum(input_audio_tokens) as ia, sum(output_tokens) as o, sum(reasoning_tokens) as r,
+                sum(output_audio_tokens) as oa, sum(effective_cost)::double as current_cost,
+                sum(list_cost)::double as current_list_cost, count(*) as requests
+            from marts.fct_llm_requests where feature_id = ? and request_date between ? and ?
+        ), target as (
+            select * from marts.dim_models where model_key = ?
+        )
+        select m.requests, m.current_cost, m.current_list_cost,
+            ((m.iu + m.ia) * t.current_input_mtok
+             + m.cr * coalesce(t.current_cache_read_mtok, t.current_input_mtok)
+             + m.cw * coalesce(t.current_cache_write_mtok, t.current_input_mtok)
+             + (m.o + m.oa) * t.current_output_mtok
+             + m.r * coalesce(t.current_output_reasoning_mtok, t.current_output_mtok))::double / 1e6 as target_cost,
+            30.0 / (date_diff('day', ?::date, ?::date) + 1) as month_factor
+        from mix m cross join target t""",
+        [feature_id, start, end, target_model_key, start, end],
+    )
+    if row.height == 0:
+        return {}
+    out = row.row(0, named=True)
+    factor = out["month_factor"]
+    out["monthly_current"] = (out["current_cost"] or 0) * factor
+    out["monthly_target"] = (out["target_cost"] or 0) * factor
+    out["monthly_saving"] = out["monthly_current"] - out["monthly_target"]
+    return out

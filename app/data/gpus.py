@@ -1,0 +1,127 @@
+"""The self-hosted GPU fleet: utilization, allocated vs idle cost, and cost per 1 M tokens.
+
+Reads `fct_gpu_usage_hourly` (hour × GPU × workload, idle rows included). Utilization is weighted by
+GPU-hours. Self-hosted cost per 1 M tokens joins the fleet's cost to the tokens its models served
+(`fct_llm_requests` with provider `self_hosted`); when the GPU mart names the model a workload served
+(`model_id`) the cost is split per model, otherwise the whole fleet's cost is spread over all self-hosted
+tokens (an upper bound: batch jobs on the fleet are included). The API alternative prices the same token
+mix at a chosen catalog model's current list prices (`dim_models`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import polars as pl
+
+from app.data.core import Snapshot, in_list, query
+
+
+def _team(teams: tuple[str, ...]) -> tuple[str, list]:
+    return in_list("team_id", list(teams))
+
+
+def _bounds(start: date, end: date) -> list:
+    return [datetime.combine(start, datetime.min.time()), datetime.combine(end + timedelta(days=1), datetime.min.time())]
+
+
+def utilization(snap: Snapshot, start: date, end: date, teams: tuple[str, ...] = ()) -> pl.DataFrame:
+    """GPU-hour-weighted utilization per node and bucket (hourly up to 7 days, daily beyond)."""
+    grain = "hour" if (end - start).days < 7 else "day"
+    cond, params = _team(teams)
+    return query(
+        snap,
+        f"""select date_trunc('{grain}', usage_hour) as bucket, hostname,
+            sum(utilization * gpu_hours) / nullif(sum(gpu_hours), 0) as utilization
+        from marts.fct_gpu_usage_hourly where usage_hour >= ? and usage_hour < ? and {cond}
+        group by 1, 2 order by 1, 2""",
+        [*_bounds(start, end), *params],
+    )
+
+
+def gpu_heatmap(snap: Snapshot, start: date, end: date, hostname: str) -> pl.DataFrame:
+    """Utilization per GPU of one node per day (rows: GPUs; columns: days)."""
+    return query(
+        snap,
+        """select gpu_uuid, date_trunc('day', usage_hour)::date as day,
+            sum(utilization * gpu_hours) / nullif(sum(gpu_hours), 0) as utilization
+        from marts.fct_gpu_usage_hourly where usage_hour >= ? and usage_hour < ? and hostname = ?
+        group by 1, 2 order by 1, 2""",
+        [*_bounds(start, end), hostname],
+    )
+
+
+def nodes(snap: Snapshot, start: date, end: date, teams: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Per node: GPU model, GPU-hours, utilization, allocated and idle cost, idle share."""
+    cond, params = _team(teams)
+    return query(
+        snap,
+        f"""select hostname, any_value(gpu_model) as gpu_model, count(distinct gpu_uuid) as gpus,
+            sum(gpu_hours) as gpu_hours,
+            sum(utilization * gpu_hours) / nullif(sum(gpu_hours), 0) as utilization,
+            sum(allocated_cost)::double as allocated_cost, sum(idle_cost)::double as idle_cost,
+            sum(idle_cost)::double / nullif(sum(allocated_cost) + sum(idle_cost), 0)::double as idle_share
+        from marts.fct_gpu_usage_hourly where usage_hour >= ? and usage_hour < ? and {cond}
+        group by 1 order by allocated_cost + idle_cost desc""",
+        [*_bounds(start, end), *params],
+    )
+
+
+def cost_daily(snap: Snapshot, start: date, end: date, teams: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Allocated vs idle GPU cost per day."""
+    cond, params = _team(teams)
+    return query(
+        snap,
+        f"""select usage_hour::date as day, sum(allocated_cost)::double as allocated_cost,
+            sum(idle_cost)::double as idle_cost
+        from marts.fct_gpu_usage_hourly where usage_hour >= ? and usage_hour < ? and {cond}
+        group by 1 order by 1""",
+        [*_bounds(start, end), *params],
+    )
+
+
+def api_models(snap: Snapshot) -> pl.DataFrame:
+    """Catalog-priced models one could call instead (current list prices, USD per 1 M tokens)."""
+    return query(
+        snap,
+        """select model_key, provider, model_requested, current_input_mtok::double as input_mtok,
+            current_output_mtok::double as output_mtok
+        from marts.dim_models where current_input_mtok is not null and provider <> 'self_hosted'
+        order by current_input_mtok + current_output_mtok""",
+    )
+
+
+def unit_costs(snap: Snapshot, start: date, end: date, compare_model_key: str | None) -> pl.DataFrame:
+    """Self-hosted cost per 1 M tokens per served model next to the API price of the same tokens."""
+    per_model = snap.has("fct_gpu_usage_hourly", ["model_id"])
+    gpu_cost = (
+        """select model_id as model, sum(allocated_cost + idle_cost)::double as gpu_cost
+        from marts.fct_gpu_usage_hourly where usage_hour >= ? and usage_hour < ? group by 1"""
+        if per_model
+        else """select null as model, sum(allocated_cost + idle_cost)::double as gpu_cost
+        from marts.fct_gpu_usage_hourly where usage_hour >= ? and usage_hour < ?"""
+    )
+    join = "g.model = t.model" if per_model else "true"
+    share = "1.0" if per_model else "t.tokens / sum(t.tokens) over ()"
+    return query(
+        snap,
+        f"""with tokens as (
+            select coalesce(model_id, model_requested) as model, count(*) as requests,
+                sum(total_tokens)::double as tokens, sum(input_tokens)::double as input_tokens,
+                sum(output_tokens + reasoning_tokens + output_audio_tokens)::double as output_tokens,
+                sum(effective_cost)::double as internal_cost
+            from marts.fct_llm_requests
+            where provider = 'self_hosted' and request_date between ? and ? group by 1
+        ), gpu as ({gpu_cost}), api as (
+            select current_input_mtok::double as input_mtok, current_output_mtok::double as output_mtok
+            from marts.dim_models where model_key = ?
+        )
+        select t.model, t.requests, t.tokens, g.gpu_cost * {share} as gpu_cost,
+            g.gpu_cost * {share} / nullif(t.tokens, 0) * 1e6 as gpu_cost_per_mtok,
+            t.internal_cost / nullif(t.tokens, 0) * 1e6 as internal_price_per_mtok,
+            (t.input_tokens * a.input_mtok + t.output_tokens * a.output_mtok) / nullif(t.tokens, 0) as api_cost_per_mtok,
+            (t.input_tokens * a.input_mtok + t.output_tokens * a.output_mtok) / 1e6 as api_cost
+        from tokens t left join gpu g on {join} left join api a on true
+        order by t.tokens desc""",
+        [start, end, *_bounds(start, end), compare_model_key],
+    ).with_columns(per_model=pl.lit(per_model))
