@@ -40,7 +40,7 @@ def crumbs(view: View) -> list[tuple[str, dict]]:
         out.append(
             (
                 f"{dim} {view.label(dim, value)}",
-                {"filters": target, "user": None, "prompt": None, "request": None},
+                {"filters": target, "by": None, "user": None, "prompt": None, "request": None},
             )
         )
     by = view.page.get("by", "user")
@@ -71,7 +71,7 @@ def drill(view: View, key: str) -> None:
     if level in spend.LEVELS:
         view.set(view.filters.with_dim(level, [value]))
     elif level in ("user", "prompt"):
-        view.set(by=level, **{level: value})
+        view.set(by=None if level == "user" else level, **{level: value})
     else:
         view.set(request=value)
 

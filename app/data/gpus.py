@@ -62,7 +62,7 @@ def nodes(snap: Snapshot, start: date, end: date, teams: tuple[str, ...] = ()) -
             sum(allocated_cost)::double as allocated_cost, sum(idle_cost)::double as idle_cost,
             sum(idle_cost)::double / nullif(sum(allocated_cost) + sum(idle_cost), 0)::double as idle_share
         from marts.fct_gpu_usage_hourly where usage_hour >= ? and usage_hour < ? and {cond}
-        group by 1 order by allocated_cost + idle_cost desc""",
+        group by 1 order by sum(allocated_cost) + sum(idle_cost) desc""",
         [*_bounds(start, end), *params],
     )
 
