@@ -51,7 +51,7 @@ def gate(cfg: Config) -> None:
             f"`[auth{'.' + provider if provider else ''}]` section: see the README, Dashboard login."
         )
         st.stop()
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):
         st.title("Burnrate")
         st.write("Log in to see your organisation's AI spend.")
         st.button("Log in", on_click=st.login, args=(provider,) if provider else (), type="primary")

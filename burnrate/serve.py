@@ -98,7 +98,8 @@ def serve(cfg: Config, *, host: str | None = None, port: int | None = None) -> i
         err.print(
             "[yellow]no published warehouse snapshot yet[/]: every page will say what to run (`burnrate run`)"
         )
-    proc = subprocess.Popen(command_line(cfg, host, port), env=_child_env(cfg))
+    # the server's own chatter goes to stderr: stdout carries only the URL, for scripts
+    proc = subprocess.Popen(command_line(cfg, host, port), env=_child_env(cfg), stdout=sys.stderr)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         _wait_healthy(proc, host, port)
