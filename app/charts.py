@@ -104,7 +104,7 @@ def layout(fig: go.Figure, cur: Currency, *, y_money: bool = True, height: int =
         hovermode="x unified",
     )
     if y_money:
-        fig.update_yaxes(tickprefix=cur.symbol, tickformat=",.3~s", title=None)
+        fig.update_yaxes(tickprefix=cur.symbol, separatethousands=True, title=None)
     fig.update_xaxes(title=None)
     return fig
 

@@ -27,7 +27,12 @@ def env_for(cfg, **extra) -> dict[str, str]:
 
 def burnrate(cfg, *args, stdin: str | None = None, **extra) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [*BURNRATE, *args], env=env_for(cfg, **extra), input=stdin, capture_output=True, text=True, timeout=120
+        [*BURNRATE, *args],
+        env=env_for(cfg, **extra),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -112,7 +117,9 @@ def test_serve_binds_localhost_prints_the_url_and_stops_on_sigterm(built_cfg, em
         # bound to the loopback address only
         import psutil
 
-        listening = {c.laddr.ip for c in psutil.net_connections("tcp") if c.status == "LISTEN" and c.laddr.port == port}
+        listening = {
+            c.laddr.ip for c in psutil.net_connections("tcp") if c.status == "LISTEN" and c.laddr.port == port
+        }
         assert listening == {"127.0.0.1"}
     finally:
         started = time.monotonic()
