@@ -13,6 +13,7 @@ import streamlit as st
 
 from app import auth
 from app.chrome import sidebar
+from app.data.core import render
 from burnrate import config
 
 PAGES = [
@@ -35,5 +36,6 @@ nav = st.navigation(
         for path, title, icon in PAGES
     ]
 )
-st.session_state["_burnrate_view"] = sidebar(cfg, nav.url_path or "overview")
-nav.run()
+with render(cfg):  # one short-lived read-only connection for this run's queries (opened on a cache miss)
+    st.session_state["_burnrate_view"] = sidebar(cfg, nav.url_path or "overview")
+    nav.run()

@@ -81,8 +81,7 @@ if ready(view, "fct_feature_efficiency_daily"):
             key="whatif_model",
             on_change=lambda: view.set(target_model=st.session_state.get("whatif_model")),
         )
-        mix = efficiency.token_mix(snap, feature, start, end)
-        result = efficiency.what_if(snap, feature, target, start, end)
+        mix, result = efficiency.what_if(snap, feature, target, start, end)
         if result and result.get("requests"):
             saving = result["monthly_saving"]
             m1, m2, m3 = st.columns(3)
@@ -101,5 +100,9 @@ if ready(view, "fct_feature_efficiency_daily"):
         st.dataframe(
             mix,
             hide_index=True,
-            column_config={"effective_cost": cur.column("Effective"), "list_cost": cur.column("List")},
+            column_config={
+                "effective_cost": cur.column("Effective"),
+                "list_cost": cur.column("List"),
+                "target_cost": cur.column(f"On {target}"),
+            },
         )

@@ -163,11 +163,10 @@ if ready(view):
             key="by_toggle",
             on_change=lambda: view.set(by=st.session_state.get("by_toggle") or "user"),
         )
-        table = spend.requests_by(snap, f, start, end, level)
+        table, daily = spend.requests_by(snap, f, start, end, level)
         if table.height == 0:
             charts.empty("No requests in this period for these filters.")
         else:
-            daily = spend.requests_daily(snap, f, start, end, level, {})
             st.plotly_chart(charts.lines(daily, "charge_date", "spend", "key", cur), key="series")
             picker(view, table["key"].to_list(), level, str)
             st.subheader(
@@ -189,10 +188,12 @@ if ready(view):
     else:
         by = page.get("by", "user")
         requests = spend.request_list(snap, f, start, end, page)
-        daily = spend.requests_daily(snap, f, start, end, by, page)
+        daily = spend.requests_daily(snap, f, start, end, page)
         st.plotly_chart(charts.lines(daily, "charge_date", "spend", None, cur), key="series")
         if page.get("request"):
-            detail = spend.request_detail(snap, page["request"], start, end)
+            listed = requests.filter(pl.col("request_id") == page["request"])
+            day = listed["request_date"][0] if listed.height else None
+            detail = spend.request_detail(snap, page["request"], day)
             if detail is None:
                 charts.empty(f"Request {page['request']} is not in the warehouse snapshot.")
             else:

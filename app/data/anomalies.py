@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import polars as pl
 
-from app.data.core import Snapshot, query
+from app.data.core import Snapshot, in_list, query
 from app.filters import Filters
 
 # anomaly scope / contributor type -> expression on fct_llm_requests
@@ -46,8 +46,9 @@ def anomalies(snap: Snapshot, f: Filters, start: date, end: date) -> pl.DataFram
     parts, params = [], []
     for dim in ("team", "feature", "model"):
         if f.values(dim):
-            parts.append(f"(scope_type <> '{dim}' or list_contains(?::VARCHAR[], scope_value))")
-            params.append(list(f.values(dim)))
+            sql, p = in_list("scope_value", list(f.values(dim)))
+            parts.append(f"(scope_type <> '{dim}' or {sql})")
+            params += p
     cond = " and ".join(parts) or "true"
     return query(
         snap,

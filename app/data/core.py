@@ -2,8 +2,9 @@
 
 * `open_snapshot(cfg)` resolves the snapshot `current.duckdb` points to and lists its tables and columns.
   Its path is part of every cache key, so a new publish is read at once and old results simply age out.
-* `query(snap, sql, params)` runs parameterised SQL through `burnrate.warehouse.reader(cfg)` — a fresh
-  read-only connection per query, never held across reruns — and returns a polars frame. Inside Streamlit
+* `query(snap, sql, params)` runs parameterised SQL through `burnrate.warehouse.reader(cfg)` — a
+  short-lived read-only connection, shared by the queries of one page render (`render(cfg)`) and never
+  held across reruns — and returns a polars frame. Inside Streamlit
   results are cached with `st.cache_data(ttl=serve.cache_ttl_seconds)`; the benchmark and tests pass
   `cached=False` to time and check the SQL itself.
 * `missing(snap, table)` says why a table cannot be read yet (not built, or built with another shape), so
@@ -12,7 +13,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -45,7 +48,32 @@ def qualified(table: str) -> str:
     return table if "." in table else f"{schema_of(table)}.{table}"
 
 
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def render(cfg: Config) -> Iterator[None]:
+    """Share one read-only connection among the queries of one page render.
+
+    The connection is opened on the first query that misses the cache and closed when the render ends, so
+    it never outlives a script run (nothing is held in `st.cache_resource`), every query of a render reads
+    the same snapshot, and a page pays for opening the snapshot once instead of once per query.
+    """
+    stack = contextlib.ExitStack()
+    _local.render = {"cfg": cfg, "stack": stack, "con": None}
+    try:
+        yield
+    finally:
+        _local.render = None
+        stack.close()
+
+
 def _fetch(cfg: Config, sql: str, params: Sequence) -> pl.DataFrame:
+    shared = getattr(_local, "render", None)
+    if shared is not None and shared["cfg"] is cfg:
+        if shared["con"] is None:
+            shared["con"] = shared["stack"].enter_context(warehouse.reader(cfg))
+        return shared["con"].sql(sql, params=list(params) or None).pl()
     with warehouse.reader(cfg) as con:
         return con.sql(sql, params=list(params) or None).pl()
 
@@ -112,10 +140,16 @@ def missing(snap: Snapshot | None, table: str) -> str | None:
 
 
 def in_list(column: str, values: Sequence[str]) -> tuple[str, list]:
-    """`column` restricted to `values` as SQL + params; no restriction for an empty list."""
+    """`column` restricted to `values` as SQL + params; no restriction for an empty list.
+
+    Written as `=` / `IN (?, …)` so DuckDB pushes it into the table scan (zone maps, dictionary filters),
+    which matters on request-level facts.
+    """
     if not values:
         return "true", []
-    return f"list_contains(?::VARCHAR[], {column})", [list(values)]
+    if len(values) == 1:
+        return f"{column} = ?", [values[0]]
+    return f"{column} in ({', '.join('?' * len(values))})", list(values)
 
 
 def scalar(snap: Snapshot, sql: str, params: Sequence = ()):

@@ -60,20 +60,49 @@ def daily(snap: Snapshot, f: Filters, start: date, end: date, features: list[str
     )
 
 
-def token_mix(snap: Snapshot, feature_id: str, start: date, end: date) -> pl.DataFrame:
-    """One feature's requests per model: token kinds and cost (what the what-if re-prices)."""
-    return query(
+def what_if(snap: Snapshot, feature_id: str, target_model_key: str, start: date, end: date) -> tuple[pl.DataFrame, dict]:
+    """A feature's token mix per model and its cost now vs on `target_model_key` (one scan of its requests).
+
+    Returns (rows per current model, totals); totals add the period cost scaled to a 30-day month and the
+    monthly saving. Prices are the target's current list prices (before negotiated discounts).
+    """
+    mix = query(
         snap,
-        """select coalesce(model_id, model_requested) as model, count(*) as requests,
-            sum(input_uncached_tokens)::bigint as input_uncached_tokens, sum(cache_read_tokens)::bigint as cache_read_tokens,
-            sum(cache_write_tokens)::bigint as cache_write_tokens, sum(input_audio_tokens)::bigint as input_audio_tokens,
-            sum(output_tokens)::bigint as output_tokens, sum(reasoning_tokens)::bigint as reasoning_tokens,
-            sum(output_audio_tokens)::bigint as output_audio_tokens,
-            sum(effective_cost)::double as effective_cost, sum(list_cost)::double as list_cost
-        from marts.fct_llm_requests where feature_id = ? and request_date between ? and ?
-        group by 1 order by effective_cost desc nulls last""",
-        [feature_id, start, end],
+        """with target as (
+            select * from marts.dim_models where model_key = ?
+        ), mix as (
+            select grouping(coalesce(model_id, model_requested)) = 1 as is_total,
+                coalesce(model_id, model_requested) as model, count(*) as requests,
+                sum(input_uncached_tokens)::bigint as input_uncached_tokens,
+                sum(cache_read_tokens)::bigint as cache_read_tokens, sum(cache_write_tokens)::bigint as cache_write_tokens,
+                sum(input_audio_tokens)::bigint as input_audio_tokens, sum(output_tokens)::bigint as output_tokens,
+                sum(reasoning_tokens)::bigint as reasoning_tokens, sum(output_audio_tokens)::bigint as output_audio_tokens,
+                sum(effective_cost)::double as effective_cost, sum(list_cost)::double as list_cost
+            from marts.fct_llm_requests where feature_id = ? and request_date between ? and ?
+            group by grouping sets ((coalesce(model_id, model_requested)), ())
+        )
+        select m.*,
+            ((m.input_uncached_tokens + m.input_audio_tokens) * t.current_input_mtok
+             + m.cache_read_tokens * coalesce(t.current_cache_read_mtok, t.current_input_mtok)
+             + m.cache_write_tokens * coalesce(t.current_cache_write_mtok, t.current_input_mtok)
+             + (m.output_tokens + m.output_audio_tokens) * t.current_output_mtok
+             + m.reasoning_tokens * coalesce(t.current_output_reasoning_mtok, t.current_output_mtok))::double / 1e6
+                as target_cost,
+            30.0 / (date_diff('day', ?::date, ?::date) + 1) as month_factor
+        from mix m left join target t on true
+        order by is_total, effective_cost desc nulls last""",
+        [target_model_key, feature_id, start, end, start, end],
     )
+    rows = mix.filter(~mix["is_total"]).drop("is_total", "month_factor")
+    total = mix.filter(mix["is_total"])
+    if total.height == 0 or not total["requests"][0]:
+        return rows, {}
+    out = total.row(0, named=True)
+    factor = out["month_factor"]
+    out["monthly_current"] = (out["effective_cost"] or 0) * factor
+    out["monthly_target"] = (out["target_cost"] or 0) * factor
+    out["monthly_saving"] = out["monthly_current"] - out["monthly_target"]
+    return rows, out
 
 
 def candidate_models(snap: Snapshot) -> pl.DataFrame:
@@ -85,36 +114,3 @@ def candidate_models(snap: Snapshot) -> pl.DataFrame:
         from marts.dim_models where current_input_mtok is not null and current_output_mtok is not null
         order by current_input_mtok + current_output_mtok, model_key""",
     )
-
-
-def what_if(snap: Snapshot, feature_id: str, target_model_key: str, start: date, end: date) -> dict:
-    """A feature's spend now vs on `target_model_key`, for the period and scaled to a 30-day month."""
-    row = query(
-        snap,
-        """with mix as (
-            select sum(input_uncached_tokens) as iu, sum(cache_read_tokens) as cr, sum(cache_write_tokens) as cw,
-                sum(input_audio_tokens) as ia, sum(output_tokens) as o, sum(reasoning_tokens) as r,
-                sum(output_audio_tokens) as oa, sum(effective_cost)::double as current_cost,
-                sum(list_cost)::double as current_list_cost, count(*) as requests
-            from marts.fct_llm_requests where feature_id = ? and request_date between ? and ?
-        ), target as (
-            select * from marts.dim_models where model_key = ?
-        )
-        select m.requests, m.current_cost, m.current_list_cost,
-            ((m.iu + m.ia) * t.current_input_mtok
-             + m.cr * coalesce(t.current_cache_read_mtok, t.current_input_mtok)
-             + m.cw * coalesce(t.current_cache_write_mtok, t.current_input_mtok)
-             + (m.o + m.oa) * t.current_output_mtok
-             + m.r * coalesce(t.current_output_reasoning_mtok, t.current_output_mtok))::double / 1e6 as target_cost,
-            30.0 / (date_diff('day', ?::date, ?::date) + 1) as month_factor
-        from mix m cross join target t""",
-        [feature_id, start, end, target_model_key, start, end],
-    )
-    if row.height == 0:
-        return {}
-    out = row.row(0, named=True)
-    factor = out["month_factor"]
-    out["monthly_current"] = (out["current_cost"] or 0) * factor
-    out["monthly_target"] = (out["target_cost"] or 0) * factor
-    out["monthly_saving"] = out["monthly_current"] - out["monthly_target"]
-    return out

@@ -93,7 +93,7 @@ def as_of(snap: Snapshot) -> date | None:
 
 
 def options(snap: Snapshot) -> dict[str, list[str]]:
-    """Values each global filter can take (from the spend relation, plus environments from the logs)."""
+    """Values each global filter can take (from the spend relation; environments seen in the logs' last week)."""
     src = spend_source(snap)
     frame = query(
         snap,
@@ -101,7 +101,8 @@ def options(snap: Snapshot) -> dict[str, list[str]]:
         union all select 'feature', feature_id from {src.relation} group by all
         union all select 'provider', provider_name from {src.relation} group by all
         union all select 'model', model_id from {src.relation} group by all
-        union all select 'env', environment from marts.fct_llm_requests group by all
+        union all select 'env', environment from marts.fct_llm_requests
+            where request_date >= (select max(request_date) - 6 from marts.fct_llm_requests) group by all
         order by 1, 2""",
     )
     out: dict[str, list[str]] = {dim: [] for dim in DIMENSIONS}
@@ -254,39 +255,56 @@ def request_filter(f: Filters, start: date, end: date, page: dict[str, str]) -> 
     return sql, params
 
 
-def requests_by(snap: Snapshot, f: Filters, start: date, end: date, by: str, limit: int = 200) -> pl.DataFrame:
-    """Requests grouped by user or prompt: volume, tokens, cost, errors (LLM request log, LIMITed)."""
+def requests_by(
+    snap: Snapshot, f: Filters, start: date, end: date, by: str, *, top: int = 8, limit: int = 200
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Requests grouped by user or prompt, and their daily spend, in one scan of the request log.
+
+    Returns (totals per user/prompt: volume, tokens, cost, errors, most expensive first, LIMITed;
+    daily spend per user/prompt with those past the top `top` summed as 'other').
+    """
     column = {"user": "user_id", "prompt": "prompt_name"}[by]
     cond, params = request_filter(f, start, end, {})
-    return query(
+    frame = query(
         snap,
-        f"""select coalesce({column}, '(none)') as key, count(*) as requests,
-            sum(total_tokens)::bigint as tokens, coalesce(sum(effective_cost), 0)::double as spend,
-            sum(case when is_error then 1 else 0 end)::bigint as errors,
-            (sum(effective_cost) / count(*))::double as cost_per_request,
-            min(requested_at) as first_request, max(requested_at) as last_request
-        from marts.fct_llm_requests where {cond}
-        group by 1 order by spend desc, requests desc limit ?""",
-        [*params, limit],
-    ).with_columns(share=pl.col("spend") / pl.col("spend").sum())
+        f"""with g as materialized (
+            select grouping(request_date) = 1 as is_total, request_date, coalesce({column}, '(none)') as key,
+                count(*) as requests, sum(total_tokens)::bigint as tokens,
+                coalesce(sum(effective_cost), 0)::double as spend,
+                sum(case when is_error then 1 else 0 end)::bigint as errors,
+                min(requested_at) as first_request, max(requested_at) as last_request
+            from marts.fct_llm_requests where {cond}
+            group by grouping sets ((coalesce({column}, '(none)')), (request_date, coalesce({column}, '(none)')))
+        ), ranked as (
+            select key, row_number() over (order by spend desc, requests desc, key) as rank from g where is_total
+        )
+        select g.is_total, g.request_date as charge_date,
+            case when g.is_total or r.rank <= ? then g.key else 'other' end as key,
+            sum(g.requests)::bigint as requests, sum(g.tokens)::bigint as tokens, sum(g.spend) as spend,
+            sum(g.errors)::bigint as errors, min(g.first_request) as first_request,
+            max(g.last_request) as last_request, min(r.rank) as rank
+        from g join ranked r using (key)
+        where not g.is_total or r.rank <= ?
+        group by all order by is_total desc, rank, charge_date""",
+        [*params, top, limit],
+    )
+    totals = frame.filter(pl.col("is_total")).drop("is_total", "charge_date", "rank")
+    totals = totals.with_columns(
+        cost_per_request=pl.col("spend") / pl.col("requests"), share=pl.col("spend") / pl.col("spend").sum()
+    )
+    daily = frame.filter(~pl.col("is_total")).select("charge_date", "key", "spend").sort("charge_date")
+    return totals, daily
 
 
-def requests_daily(snap: Snapshot, f: Filters, start: date, end: date, by: str, page: dict, top: int = 8) -> pl.DataFrame:
-    """Daily spend per user or prompt (top `top`, rest as 'other') for the drill-down's time series."""
-    column = {"user": "user_id", "prompt": "prompt_name"}[by]
+def requests_daily(snap: Snapshot, f: Filters, start: date, end: date, page: dict) -> pl.DataFrame:
+    """Daily spend of the requests of a pinned user or prompt (the requests level's time series)."""
     cond, params = request_filter(f, start, end, page)
     return query(
         snap,
-        f"""with rows as (
-            select request_date as charge_date, coalesce({column}, '(none)') as key, effective_cost
-            from marts.fct_llm_requests where {cond}
-        ), ranked as (
-            select key, row_number() over (order by sum(effective_cost) desc nulls last) as rank from rows group by key
-        )
-        select r.charge_date, case when k.rank <= ? then r.key else 'other' end as key,
-            coalesce(sum(r.effective_cost), 0)::double as spend
-        from rows r join ranked k using (key) group by all order by 1""",
-        [*params, top],
+        f"""select request_date as charge_date, coalesce(sum(effective_cost), 0)::double as spend,
+            count(*) as requests
+        from marts.fct_llm_requests where {cond} group by 1 order by 1""",
+        params,
     )
 
 
@@ -295,7 +313,7 @@ def request_list(snap: Snapshot, f: Filters, start: date, end: date, page: dict,
     cond, params = request_filter(f, start, end, page)
     return query(
         snap,
-        f"""select request_id, requested_at, coalesce(model_id, model_requested) as model, prompt_name,
+        f"""select request_id, requested_at, request_date, coalesce(model_id, model_requested) as model, prompt_name,
             environment, total_tokens, input_tokens, output_tokens, cache_read_tokens,
             effective_cost::double as effective_cost, list_cost::double as list_cost, latency_ms, is_error, level
         from marts.fct_llm_requests where {cond}
@@ -304,13 +322,14 @@ def request_list(snap: Snapshot, f: Filters, start: date, end: date, page: dict,
     )
 
 
-def request_detail(snap: Snapshot, request_id: str, start: date, end: date) -> dict | None:
-    """Every column of one request (searched within the period first, so the scan stays small)."""
-    frame = query(
-        snap,
-        "select * from marts.fct_llm_requests where request_date between ? and ? and request_id = ?",
-        [start - timedelta(days=1), end + timedelta(days=1), request_id],
-    )
-    if frame.height == 0:
+def request_detail(snap: Snapshot, request_id: str, day: date | None = None) -> dict | None:
+    """Every column of one request. With its day (known from the request list) the lookup reads one day's
+    row groups; without it (a link to a request outside the current view) it scans the whole log."""
+    frame = None
+    if day is not None:
+        frame = query(
+            snap, "select * from marts.fct_llm_requests where request_date = ? and request_id = ?", [day, request_id]
+        )
+    if frame is None or frame.height == 0:
         frame = query(snap, "select * from marts.fct_llm_requests where request_id = ?", [request_id])
     return frame.row(0, named=True) if frame.height else None

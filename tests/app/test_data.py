@@ -154,7 +154,9 @@ def test_user_and_request_levels_read_the_requests(llm, built_cfg):
         "select team_id, feature_id, coalesce(model_id, model_requested) from marts.fct_llm_requests group by all order by sum(effective_cost) desc limit 1",
     )[0]
     f = Filters(dims={"team": (team,), "feature": (feature,), "model": (model,)})
-    users = spend.requests_by(llm, f, start, end, "user")
+    users, daily = spend.requests_by(llm, f, start, end, "user")
+    assert daily["spend"].sum() == pytest.approx(users["spend"].sum())  # every user, top ones and 'other'
+    assert daily["key"].n_unique() <= 9
     expected = sql(
         built_cfg,
         "select count(*) from marts.fct_llm_requests where team_id = ? and feature_id = ? and coalesce(model_id, model_requested) = ? and request_date between ? and ?",
@@ -164,10 +166,14 @@ def test_user_and_request_levels_read_the_requests(llm, built_cfg):
     user = users["key"][0]
     requests = spend.request_list(llm, f, start, end, {"user": user})
     assert requests.height == min(500, users["requests"][0])
-    detail = spend.request_detail(llm, requests["request_id"][0], start, end)
+    detail = spend.request_detail(llm, requests["request_id"][0], requests["request_date"][0])
     assert detail["user_id"] == user and detail["team_id"] == team
-    assert spend.request_detail(llm, "no-such-request", start, end) is None
-    prompts = spend.requests_by(llm, f, start, end, "prompt")
+    # a link to a request outside the current view (day unknown) still finds it
+    assert spend.request_detail(llm, requests["request_id"][0])["user_id"] == user
+    assert spend.request_detail(llm, "no-such-request", start) is None
+    daily = spend.requests_daily(llm, f, start, end, {"user": user})
+    assert daily["requests"].sum() == users["requests"][0]
+    prompts, _ = spend.requests_by(llm, f, start, end, "prompt")
     assert prompts["requests"].sum() == expected
 
 
@@ -250,14 +256,14 @@ def test_efficiency_and_the_what_if(llm, built_cfg):
     )
     feature = table["feature_id"][0]
     cheapest = efficiency.candidate_models(llm)["model_key"][0]
-    result = efficiency.what_if(llm, feature, cheapest, start, end)
-    assert result["current_cost"] == pytest.approx(table["spend"][0])
+    mix, result = efficiency.what_if(llm, feature, cheapest, start, end)
+    assert result["effective_cost"] == pytest.approx(table["spend"][0])
     days = (end - start).days + 1
-    assert result["monthly_current"] == pytest.approx(result["current_cost"] * 30 / days)
+    assert result["monthly_current"] == pytest.approx(result["effective_cost"] * 30 / days)
     assert result["monthly_saving"] == pytest.approx(result["monthly_current"] - result["monthly_target"])
     assert result["monthly_target"] < result["monthly_current"]  # the cheapest catalog model costs less
-    mix = efficiency.token_mix(llm, feature, start, end)
     assert mix["requests"].sum() == result["requests"]
+    assert mix["target_cost"].sum() == pytest.approx(result["target_cost"])
 
 
 def test_schema_browser_has_descriptions_from_dbt(llm):
