@@ -113,6 +113,33 @@ CONTRACTS: dict[str, dict[str, str]] = {
         "allocated_cost": MONEY,
         "idle_cost": MONEY,
     },
+    # PROPOSED (no engineer owns it yet): day × team × feature × provider × model × user × prompt × environment.
+    # The dashboard reads it when published (user/prompt level, what-if, self-hosted tokens) and falls back to
+    # the same columns projected from fct_llm_requests otherwise; model_id = catalog id, else the name requested.
+    "fct_llm_usage_daily": {
+        "request_date": "DATE",
+        "team_id": "VARCHAR",
+        "feature_id": "VARCHAR",
+        "provider": "VARCHAR",
+        "model_id": "VARCHAR",
+        "user_id": "VARCHAR",
+        "prompt_name": "VARCHAR",
+        "environment": "VARCHAR",
+        "requests": "BIGINT",
+        "failed_requests": "BIGINT",
+        "input_uncached_tokens": "BIGINT",
+        "cache_read_tokens": "BIGINT",
+        "cache_write_tokens": "BIGINT",
+        "input_audio_tokens": "BIGINT",
+        "output_tokens": "BIGINT",
+        "reasoning_tokens": "BIGINT",
+        "output_audio_tokens": "BIGINT",
+        "total_tokens": "BIGINT",
+        "list_cost": MONEY,
+        "effective_cost": MONEY,
+        "first_requested_at": "TIMESTAMP",
+        "last_requested_at": "TIMESTAMP",
+    },
     "anomalies": {
         "anomaly_id": "VARCHAR",
         "scope_type": "VARCHAR",

@@ -27,18 +27,24 @@ sys.path.insert(0, str(ROOT))
 
 def pages(snap) -> dict[str, Callable[[], object] | str]:
     """Page name -> one render's queries (or why the page is skipped)."""
-    from app.data import anomalies, core, efficiency, finance, gpus, schema, spend
+    from app.data import anomalies, core, efficiency, finance, gpus, schema, spend, usage
     from app.filters import Filters
 
     f = Filters()
     as_of = spend.as_of(snap)
     start, end = f.window(as_of)
-    top = spend.breakdown(snap, f, start, end, "team")["key"][0]
-    team = f.with_dim("team", [top])
-    feature = team.with_dim("feature", [spend.breakdown(snap, team, start, end, "feature")["key"][0]])
-    model = feature.with_dim("model", [spend.breakdown(snap, feature, start, end, "model")["key"][0]])
-    user = spend.requests_by(snap, model, start, end, "user")[0]["key"][0]
-    listed = spend.request_list(snap, model, start, end, {"user": user})
+    # the drill path: the team × feature × model with the most LLM spend, as a user would click it
+    path = core.query(
+        snap,
+        "select team_id, feature_id, coalesce(model_id, model_requested) from marts.fct_llm_requests "
+        "where request_date between ? and ? group by all order by sum(effective_cost) desc nulls last limit 1",
+        [start, end],
+    ).row(0)
+    team = f.with_dim("team", [path[0]])
+    feature = team.with_dim("feature", [path[1]])
+    model = feature.with_dim("model", [path[2]])
+    user = usage.requests_by(snap, model, start, end, "user")[0]["key"][0]
+    listed = usage.request_list(snap, model, start, end, {"user": user})
     request, day = listed["request_id"][0], listed["request_date"][0]
 
     def overview():
@@ -63,12 +69,12 @@ def pages(snap) -> dict[str, Callable[[], object] | str]:
         )
 
     def explore_users():
-        spend.requests_by(snap, model, start, end, "user")
+        usage.requests_by(snap, model, start, end, "user")
 
     def explore_request():
-        spend.request_list(snap, model, start, end, {"user": user})
-        spend.requests_daily(snap, model, start, end, {"user": user})
-        spend.request_detail(snap, request, day)
+        usage.request_list(snap, model, start, end, {"user": user})
+        usage.requests_daily(snap, model, start, end, {"user": user})
+        usage.request_detail(snap, request, day)
 
     def efficiency_page():
         table = efficiency.by_feature(snap, f, start, end)

@@ -12,7 +12,7 @@ import streamlit as st
 
 from app import charts
 from app.chrome import View, context, csv_button, ready
-from app.data import spend
+from app.data import spend, usage
 
 LEVEL_LABELS = {
     "team": "Teams",
@@ -163,7 +163,7 @@ if ready(view):
             key="by_toggle",
             on_change=lambda: view.set(by=st.session_state.get("by_toggle") or "user"),
         )
-        table, daily = spend.requests_by(snap, f, start, end, level)
+        table, daily = usage.requests_by(snap, f, start, end, level)
         if table.height == 0:
             charts.empty("No requests in this period for these filters.")
         else:
@@ -187,13 +187,13 @@ if ready(view):
             csv_button(table, f"spend_by_{level}_{start}_{end}", "csv_level")
     else:
         by = page.get("by", "user")
-        requests = spend.request_list(snap, f, start, end, page)
-        daily = spend.requests_daily(snap, f, start, end, page)
+        requests = usage.request_list(snap, f, start, end, page)
+        daily = usage.requests_daily(snap, f, start, end, page)
         st.plotly_chart(charts.lines(daily, "charge_date", "spend", None, cur), key="series")
         if page.get("request"):
             listed = requests.filter(pl.col("request_id") == page["request"])
             day = listed["request_date"][0] if listed.height else None
-            detail = spend.request_detail(snap, page["request"], day)
+            detail = usage.request_detail(snap, page["request"], day)
             if detail is None:
                 charts.empty(f"Request {page['request']} is not in the warehouse snapshot.")
             else:

@@ -135,7 +135,9 @@ def missing(snap: Snapshot | None, table: str) -> str | None:
         return f"`{name}` is not built yet: run {what}."
     lacking = sorted(set(CONTRACTS.get(table.split(".")[-1], {})) - snap.columns[name])
     if lacking:
-        return f"`{name}` lacks columns this page reads ({', '.join(lacking)}): rebuild with `burnrate build`."
+        return (
+            f"`{name}` lacks columns this page reads ({', '.join(lacking)}): rebuild with `burnrate build`."
+        )
     return None
 
 

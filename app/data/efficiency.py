@@ -2,8 +2,8 @@
 
 Reads `fct_feature_efficiency_daily` (feature × day). Daily percentiles cannot be summed, so a period's
 p50/p95/p99 are the request-weighted means of the daily values (labelled so on the page). The what-if
-prices a feature's own token mix — per token kind, from `fct_llm_requests` for that one feature and
-period — at another model's current list prices (`dim_models`; cache reads/writes and reasoning fall back
+prices a feature's own token mix — per token kind, from the usage relation (`app.data.usage`) for that
+one feature and period — at another model's current list prices (`dim_models`; cache reads/writes and reasoning fall back
 to input/output prices where the catalog has none, as genai-prices does).
 """
 
@@ -14,6 +14,7 @@ from datetime import date
 import polars as pl
 
 from app.data.core import Snapshot, in_list, query
+from app.data.usage import usage_relation
 from app.filters import Filters
 
 
@@ -60,7 +61,9 @@ def daily(snap: Snapshot, f: Filters, start: date, end: date, features: list[str
     )
 
 
-def what_if(snap: Snapshot, feature_id: str, target_model_key: str, start: date, end: date) -> tuple[pl.DataFrame, dict]:
+def what_if(
+    snap: Snapshot, feature_id: str, target_model_key: str, start: date, end: date
+) -> tuple[pl.DataFrame, dict]:
     """A feature's token mix per model and its cost now vs on `target_model_key` (one scan of its requests).
 
     Returns (rows per current model, totals); totals add the period cost scaled to a 30-day month and the
@@ -68,18 +71,17 @@ def what_if(snap: Snapshot, feature_id: str, target_model_key: str, start: date,
     """
     mix = query(
         snap,
-        """with target as (
+        f"""with target as (
             select * from marts.dim_models where model_key = ?
         ), mix as (
-            select grouping(coalesce(model_id, model_requested)) = 1 as is_total,
-                coalesce(model_id, model_requested) as model, count(*) as requests,
+            select grouping(model_id) = 1 as is_total, model_id as model, sum(requests)::bigint as requests,
                 sum(input_uncached_tokens)::bigint as input_uncached_tokens,
                 sum(cache_read_tokens)::bigint as cache_read_tokens, sum(cache_write_tokens)::bigint as cache_write_tokens,
                 sum(input_audio_tokens)::bigint as input_audio_tokens, sum(output_tokens)::bigint as output_tokens,
                 sum(reasoning_tokens)::bigint as reasoning_tokens, sum(output_audio_tokens)::bigint as output_audio_tokens,
                 sum(effective_cost)::double as effective_cost, sum(list_cost)::double as list_cost
-            from marts.fct_llm_requests where feature_id = ? and request_date between ? and ?
-            group by grouping sets ((coalesce(model_id, model_requested)), ())
+            from {usage_relation(snap)} where feature_id = ? and request_date between ? and ?
+            group by grouping sets ((model_id), ())
         )
         select m.*,
             ((m.input_uncached_tokens + m.input_audio_tokens) * t.current_input_mtok

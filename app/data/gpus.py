@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 import polars as pl
 
 from app.data.core import Snapshot, in_list, query
+from app.data.usage import usage_relation
 
 
 def _team(teams: tuple[str, ...]) -> tuple[str, list]:
@@ -22,7 +23,10 @@ def _team(teams: tuple[str, ...]) -> tuple[str, list]:
 
 
 def _bounds(start: date, end: date) -> list:
-    return [datetime.combine(start, datetime.min.time()), datetime.combine(end + timedelta(days=1), datetime.min.time())]
+    return [
+        datetime.combine(start, datetime.min.time()),
+        datetime.combine(end + timedelta(days=1), datetime.min.time()),
+    ]
 
 
 def utilization(snap: Snapshot, start: date, end: date, teams: tuple[str, ...] = ()) -> pl.DataFrame:
@@ -106,11 +110,12 @@ def unit_costs(snap: Snapshot, start: date, end: date, compare_model_key: str | 
     return query(
         snap,
         f"""with tokens as (
-            select coalesce(model_id, model_requested) as model, count(*) as requests,
-                sum(total_tokens)::double as tokens, sum(input_tokens)::double as input_tokens,
+            select model_id as model, sum(requests)::bigint as requests, sum(total_tokens)::double as tokens,
+                sum(input_uncached_tokens + cache_read_tokens + cache_write_tokens + input_audio_tokens)::double
+                    as input_tokens,
                 sum(output_tokens + reasoning_tokens + output_audio_tokens)::double as output_tokens,
                 sum(effective_cost)::double as internal_cost
-            from marts.fct_llm_requests
+            from {usage_relation(snap)}
             where provider = 'self_hosted' and request_date between ? and ? group by 1
         ), gpu as ({gpu_cost}), api as (
             select current_input_mtok::double as input_mtok, current_output_mtok::double as output_mtok

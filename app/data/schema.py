@@ -15,7 +15,11 @@ def tables(snap: Snapshot) -> pl.DataFrame:
     """Published tables (marts and alerts) with their description and row count estimate."""
     docs = snap.has("docs.tables")
     description = "d.description" if docs else "null"
-    join = "left join docs.tables d on d.schema_name = t.schema_name and d.table_name = t.table_name" if docs else ""
+    join = (
+        "left join docs.tables d on d.schema_name = t.schema_name and d.table_name = t.table_name"
+        if docs
+        else ""
+    )
     return query(
         snap,
         f"""select t.schema_name, t.table_name, t.estimated_size as rows, {description} as description

@@ -3,8 +3,7 @@
 All of it reads one relation of daily cost rows. That is `marts.fct_costs_daily` (every dollar: invoices,
 LLM API logs, GPU allocation) when it is built; until then — or when an environment filter is set and the
 mart has no `environment` column — it is the LLM request log (`fct_llm_requests`) projected onto the same
-columns, and `Spend.note` says so on the page. The last drill-down levels (user or prompt, single requests)
-always read `fct_llm_requests`, filtered to the period and the pinned team/feature/model, with a LIMIT.
+columns, and `Spend.note` says so on the page. The user/prompt and request levels are in `app.data.usage`.
 """
 
 from __future__ import annotations
@@ -23,14 +22,6 @@ SPEND_COLUMNS = {
     "feature": "feature_id",
     "provider": "provider_name",
     "model": "model_id",
-    "env": "environment",
-}
-# global filter -> expression on fct_llm_requests
-REQUEST_COLUMNS = {
-    "team": "team_id",
-    "feature": "feature_id",
-    "provider": "provider",
-    "model": "coalesce(model_id, model_requested)",
     "env": "environment",
 }
 LLM_SPEND = """(
@@ -241,95 +232,3 @@ def breakdown(snap: Snapshot, f: Filters, start: date, end: date, dim: str) -> p
         share=pl.col("spend") / pl.col("spend").sum(),
         change_pct=(pl.col("spend") - pl.col("previous_spend")) / pl.col("previous_spend").replace(0, None),
     )
-
-
-def request_filter(f: Filters, start: date, end: date, page: dict[str, str]) -> tuple[str, list]:
-    """Condition on fct_llm_requests for the period, the global filters and a pinned user or prompt."""
-    cond, params = where(f, REQUEST_COLUMNS)
-    sql = f"request_date between ? and ? and {cond}"
-    params = [start, end, *params]
-    for key, column in (("user", "user_id"), ("prompt", "prompt_name")):
-        if page.get(key):
-            sql += f" and coalesce({column}, '(none)') = ?"
-            params.append(page[key])
-    return sql, params
-
-
-def requests_by(
-    snap: Snapshot, f: Filters, start: date, end: date, by: str, *, top: int = 8, limit: int = 200
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Requests grouped by user or prompt, and their daily spend, in one scan of the request log.
-
-    Returns (totals per user/prompt: volume, tokens, cost, errors, most expensive first, LIMITed;
-    daily spend per user/prompt with those past the top `top` summed as 'other').
-    """
-    column = {"user": "user_id", "prompt": "prompt_name"}[by]
-    cond, params = request_filter(f, start, end, {})
-    frame = query(
-        snap,
-        f"""with g as materialized (
-            select grouping(request_date) = 1 as is_total, request_date, coalesce({column}, '(none)') as key,
-                count(*) as requests, sum(total_tokens)::bigint as tokens,
-                coalesce(sum(effective_cost), 0)::double as spend,
-                sum(case when is_error then 1 else 0 end)::bigint as errors,
-                min(requested_at) as first_request, max(requested_at) as last_request
-            from marts.fct_llm_requests where {cond}
-            group by grouping sets ((coalesce({column}, '(none)')), (request_date, coalesce({column}, '(none)')))
-        ), ranked as (
-            select key, row_number() over (order by spend desc, requests desc, key) as rank from g where is_total
-        )
-        select g.is_total, g.request_date as charge_date,
-            case when g.is_total or r.rank <= ? then g.key else 'other' end as key,
-            sum(g.requests)::bigint as requests, sum(g.tokens)::bigint as tokens, sum(g.spend) as spend,
-            sum(g.errors)::bigint as errors, min(g.first_request) as first_request,
-            max(g.last_request) as last_request, min(r.rank) as rank
-        from g join ranked r using (key)
-        where not g.is_total or r.rank <= ?
-        group by all order by is_total desc, rank, charge_date""",
-        [*params, top, limit],
-    )
-    totals = frame.filter(pl.col("is_total")).drop("is_total", "charge_date", "rank")
-    totals = totals.with_columns(
-        cost_per_request=pl.col("spend") / pl.col("requests"), share=pl.col("spend") / pl.col("spend").sum()
-    )
-    daily = frame.filter(~pl.col("is_total")).select("charge_date", "key", "spend").sort("charge_date")
-    return totals, daily
-
-
-def requests_daily(snap: Snapshot, f: Filters, start: date, end: date, page: dict) -> pl.DataFrame:
-    """Daily spend of the requests of a pinned user or prompt (the requests level's time series)."""
-    cond, params = request_filter(f, start, end, page)
-    return query(
-        snap,
-        f"""select request_date as charge_date, coalesce(sum(effective_cost), 0)::double as spend,
-            count(*) as requests
-        from marts.fct_llm_requests where {cond} group by 1 order by 1""",
-        params,
-    )
-
-
-def request_list(snap: Snapshot, f: Filters, start: date, end: date, page: dict, limit: int = 500) -> pl.DataFrame:
-    """The individual requests of a pinned user or prompt, most expensive first."""
-    cond, params = request_filter(f, start, end, page)
-    return query(
-        snap,
-        f"""select request_id, requested_at, request_date, coalesce(model_id, model_requested) as model, prompt_name,
-            environment, total_tokens, input_tokens, output_tokens, cache_read_tokens,
-            effective_cost::double as effective_cost, list_cost::double as list_cost, latency_ms, is_error, level
-        from marts.fct_llm_requests where {cond}
-        order by effective_cost desc nulls last, requested_at desc limit ?""",
-        [*params, limit],
-    )
-
-
-def request_detail(snap: Snapshot, request_id: str, day: date | None = None) -> dict | None:
-    """Every column of one request. With its day (known from the request list) the lookup reads one day's
-    row groups; without it (a link to a request outside the current view) it scans the whole log."""
-    frame = None
-    if day is not None:
-        frame = query(
-            snap, "select * from marts.fct_llm_requests where request_date = ? and request_id = ?", [day, request_id]
-        )
-    if frame is None or frame.height == 0:
-        frame = query(snap, "select * from marts.fct_llm_requests where request_id = ?", [request_id])
-    return frame.row(0, named=True) if frame.height else None

@@ -59,6 +59,21 @@ def add_all(con: duckdb.DuckDBPyConnection) -> None:
     )
     insert(
         con,
+        "fct_llm_usage_daily",
+        """
+        select request_date, team_id, feature_id, provider, coalesce(model_id, model_requested) as model_id, user_id,
+            prompt_name, environment, count(*) as requests, sum(case when is_error then 1 else 0 end) as failed_requests,
+            sum(input_uncached_tokens) as input_uncached_tokens, sum(cache_read_tokens) as cache_read_tokens,
+            sum(cache_write_tokens) as cache_write_tokens, sum(input_audio_tokens) as input_audio_tokens,
+            sum(output_tokens) as output_tokens, sum(reasoning_tokens) as reasoning_tokens,
+            sum(output_audio_tokens) as output_audio_tokens, sum(total_tokens) as total_tokens,
+            sum(list_cost) as list_cost, sum(effective_cost) as effective_cost,
+            min(requested_at) as first_requested_at, max(requested_at) as last_requested_at
+        from marts.fct_llm_requests group by all
+        """,
+    )
+    insert(
+        con,
         "fct_reconciliation_monthly",
         """
         select date_trunc('month', request_date)::date as billing_month, provider as provider_name,

@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from app.data import core, efficiency, schema, spend
+from app.data import core, efficiency, schema, spend, usage
 from app.filters import Filters
 from burnrate import config
 
@@ -29,8 +29,8 @@ def page_queries(snap: core.Snapshot) -> int:
     teams = spend.breakdown(snap, f, start, end, "team")
     team = Filters(dims={"team": (teams["key"][0],)})
     spend.breakdown(snap, team, start, end, "feature")
-    users, _ = spend.requests_by(snap, team, start, end, "user")
-    spend.request_list(snap, team, start, end, {"user": users["key"][0]})
+    users, _ = usage.requests_by(snap, team, start, end, "user")
+    usage.request_list(snap, team, start, end, {"user": users["key"][0]})
     efficiency.by_feature(snap, f, start, end)
     schema.tables(snap)
     return 10

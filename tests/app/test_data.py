@@ -7,7 +7,7 @@ from datetime import timedelta
 import duckdb
 import pytest
 
-from app.data import anomalies, core, efficiency, finance, gpus, schema, spend
+from app.data import anomalies, core, efficiency, finance, gpus, schema, spend, usage
 from app.filters import Filters
 from burnrate import warehouse
 
@@ -154,7 +154,7 @@ def test_user_and_request_levels_read_the_requests(llm, built_cfg):
         "select team_id, feature_id, coalesce(model_id, model_requested) from marts.fct_llm_requests group by all order by sum(effective_cost) desc limit 1",
     )[0]
     f = Filters(dims={"team": (team,), "feature": (feature,), "model": (model,)})
-    users, daily = spend.requests_by(llm, f, start, end, "user")
+    users, daily = usage.requests_by(llm, f, start, end, "user")
     assert daily["spend"].sum() == pytest.approx(users["spend"].sum())  # every user, top ones and 'other'
     assert daily["key"].n_unique() <= 9
     expected = sql(
@@ -164,16 +164,16 @@ def test_user_and_request_levels_read_the_requests(llm, built_cfg):
     )[0][0]
     assert users["requests"].sum() == expected
     user = users["key"][0]
-    requests = spend.request_list(llm, f, start, end, {"user": user})
+    requests = usage.request_list(llm, f, start, end, {"user": user})
     assert requests.height == min(500, users["requests"][0])
-    detail = spend.request_detail(llm, requests["request_id"][0], requests["request_date"][0])
+    detail = usage.request_detail(llm, requests["request_id"][0], requests["request_date"][0])
     assert detail["user_id"] == user and detail["team_id"] == team
     # a link to a request outside the current view (day unknown) still finds it
-    assert spend.request_detail(llm, requests["request_id"][0])["user_id"] == user
-    assert spend.request_detail(llm, "no-such-request", start) is None
-    daily = spend.requests_daily(llm, f, start, end, {"user": user})
+    assert usage.request_detail(llm, requests["request_id"][0])["user_id"] == user
+    assert usage.request_detail(llm, "no-such-request", start) is None
+    daily = usage.requests_daily(llm, f, start, end, {"user": user})
     assert daily["requests"].sum() == users["requests"][0]
-    prompts, _ = spend.requests_by(llm, f, start, end, "prompt")
+    prompts, _ = usage.requests_by(llm, f, start, end, "prompt")
     assert prompts["requests"].sum() == expected
 
 
@@ -272,3 +272,28 @@ def test_schema_browser_has_descriptions_from_dbt(llm):
     assert row["description"].lower().startswith("grain: one row per")
     cols = schema.columns(llm, "marts", "fct_llm_requests")
     assert cols.filter(cols["column_name"] == "effective_cost")["description"][0]
+
+
+def test_the_usage_mart_and_the_request_log_give_the_same_answers(llm, full):
+    """The user/prompt level, the what-if and self-hosted tokens read fct_llm_usage_daily when it is published
+    (the full snapshot) and the request log otherwise (the LLM-only one): same numbers either way."""
+    assert usage.usage_relation(full) == "marts.fct_llm_usage_daily"
+    assert usage.usage_relation(llm) == usage.USAGE_FROM_REQUESTS
+    start, end, _ = window(llm)
+    f = Filters(dims={"team": ("search",)})
+    for by in ("user", "prompt"):
+        from_log, daily_log = usage.requests_by(llm, f, start, end, by)
+        from_mart, daily_mart = usage.requests_by(full, f, start, end, by)
+        assert from_log.drop("first_request", "last_request").equals(
+            from_mart.drop("first_request", "last_request")
+        )
+        assert daily_log["spend"].sum() == pytest.approx(daily_mart["spend"].sum())
+    feature = efficiency.by_feature(llm, Filters(), start, end)["feature_id"][0]
+    target = efficiency.candidate_models(llm)["model_key"][0]
+    assert efficiency.what_if(llm, feature, target, start, end)[1]["target_cost"] == pytest.approx(
+        efficiency.what_if(full, feature, target, start, end)[1]["target_cost"]
+    )
+    user = usage.requests_by(llm, f, start, end, "user")[0]["key"][0]
+    assert usage.requests_daily(llm, f, start, end, {"user": user}).equals(
+        usage.requests_daily(full, f, start, end, {"user": user})
+    )
