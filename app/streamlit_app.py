@@ -30,12 +30,27 @@ PAGES = [
 st.set_page_config(page_title="Burnrate", page_icon=":material/local_fire_department:", layout="wide")
 cfg = config.load()
 auth.gate(cfg)
+
+
+def _home() -> None:
+    """`/` opens the Overview at its own address, `/overview`, keeping the query parameters."""
+    st.switch_page(
+        "app_pages/overview.py", query_params={k: st.query_params.get_all(k) for k in st.query_params}
+    )
+
+
 nav = st.navigation(
     [
-        st.Page(f"app_pages/{path}.py", title=title, icon=icon, url_path=path, default=path == "overview")
-        for path, title, icon in PAGES
+        st.Page(_home, title="Burnrate", url_path="home", default=True, visibility="hidden"),
+        *(
+            st.Page(f"app_pages/{path}.py", title=title, icon=icon, url_path=path)
+            for path, title, icon in PAGES
+        ),
     ]
 )
-with render(cfg):  # one short-lived read-only connection for this run's queries (opened on a cache miss)
-    st.session_state["_burnrate_view"] = sidebar(cfg, nav.url_path or "overview")
-    nav.run()
+if nav.url_path in ("", "home"):
+    nav.run()  # redirects to /overview
+else:
+    with render(cfg):  # one short-lived read-only connection for this run's queries (opened on a cache miss)
+        st.session_state["_burnrate_view"] = sidebar(cfg, nav.url_path)
+        nav.run()

@@ -91,9 +91,7 @@ if ready(view):
                 "team": st.column_config.ProgressColumn(
                     "To a team", format="percent", min_value=0, max_value=1
                 ),
-                "feature": st.column_config.ProgressColumn(
-                    "To a feature", format="percent", min_value=0, max_value=1
-                ),
+                "feature": st.column_config.NumberColumn("To a feature", format="percent"),
             },
         )
         st.page_link(

@@ -62,16 +62,19 @@ def settle(page, text: str | None = None) -> None:
     page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
     if text:
         page.get_by_text(text, exact=False).first.wait_for(timeout=60_000)
+    # a script run in progress shows a running icon; elements still arriving show skeletons
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        '() => !document.querySelector(\'[data-testid="stStatusWidgetRunningIcon"], '
+        '[data-testid="stStatusWidgetRunningManIcon"], [data-testid="stSkeleton"], '
+        '[data-testid="stAppSkeleton"]\')',
         timeout=60_000,
     )
-    page.wait_for_timeout(600)
+    page.wait_for_timeout(500)
 
 
 def assert_no_errors(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    assert page.get_by_text("Page not found").count() == 0, f"{page.url}: page not found"
     exceptions = page.locator('[data-testid="stException"]')
     errors = page.locator('[data-testid="stAlertContentError"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
@@ -87,6 +90,15 @@ def test_every_page_loads_without_an_error(browser, request, which):
         page.goto(f"{base}/{name}")
         settle(page, titles.get(name, name.capitalize()))
         assert_no_errors(page, f"{which}_{name}")
+    page.close()
+
+
+def test_the_root_url_opens_the_overview_with_its_parameters(browser, demo):
+    page = browser.new_page(viewport={"width": 1440, "height": 1500})
+    page.goto(f"{demo}/?period=7d&team=search")
+    settle(page, "Top movers")
+    assert "/overview?" in page.url and "period=7d" in page.url and "team=search" in page.url
+    assert_no_errors(page, "root_redirect")
     page.close()
 
 
