@@ -78,6 +78,13 @@ def budget_daily(snap: Snapshot, budget_id: str, period_start: date) -> pl.DataF
     )
 
 
+def _provider_model(f: Filters) -> tuple[str, list]:
+    """The provider (case-insensitive) and model filters on a reconciliation mart."""
+    cond_p, p_p = in_list("lower(provider_name)", [v.lower() for v in f.values("provider")])
+    cond_m, p_m = in_list("model_id", list(f.values("model")))
+    return f"{cond_p} and {cond_m}", [*p_p, *p_m]
+
+
 def _month_range(start: date, end: date) -> tuple[date, date]:
     return start.replace(day=1), end
 
@@ -85,8 +92,7 @@ def _month_range(start: date, end: date) -> tuple[date, date]:
 def reconciliation_monthly(snap: Snapshot, f: Filters, start: date, end: date) -> pl.DataFrame:
     """Logged vs billed per provider × model × month, for the months the period touches."""
     m_start, m_end = _month_range(start, end)
-    cond_p, p_p = in_list("lower(provider_name)", [v.lower() for v in f.values("provider")])
-    cond_m, p_m = in_list("model_id", list(f.values("model")))
+    cond, params = _provider_model(f)
     return query(
         snap,
         f"""select billing_month, provider_name, model_id, logged_requests, logged_tokens, billed_tokens,
@@ -95,17 +101,16 @@ def reconciliation_monthly(snap: Snapshot, f: Filters, start: date, end: date) -
             billed_cost::double as billed_cost, billed_effective_cost::double as billed_effective_cost,
             untracked_cost::double as untracked_cost, token_coverage, realized_discount
         from marts.fct_reconciliation_monthly
-        where billing_month between ? and ? and {cond_p} and {cond_m}
+        where billing_month between ? and ? and {cond}
         order by billing_month desc, billed_cost desc nulls last""",
-        [m_start, m_end, *p_p, *p_m],
+        [m_start, m_end, *params],
     )
 
 
 def reconciliation_by_provider(snap: Snapshot, f: Filters, start: date, end: date) -> pl.DataFrame:
     """The same rolled up to provider × month: coverage, untracked spend and the realized discount."""
     m_start, m_end = _month_range(start, end)
-    cond_p, p_p = in_list("lower(provider_name)", [v.lower() for v in f.values("provider")])
-    cond_m, p_m = in_list("model_id", list(f.values("model")))
+    cond, params = _provider_model(f)
     return query(
         snap,
         f"""select billing_month, provider_name,
@@ -115,22 +120,21 @@ def reconciliation_by_provider(snap: Snapshot, f: Filters, start: date, end: dat
             1 - sum(billed_cost)::double / nullif(sum(billed_list_cost), 0)::double as realized_discount,
             sum(billed_cost)::double - sum(logged_effective_cost)::double as gap
         from marts.fct_reconciliation_monthly
-        where billing_month between ? and ? and {cond_p} and {cond_m}
+        where billing_month between ? and ? and {cond}
         group by all order by billing_month desc, billed_cost desc nulls last""",
-        [m_start, m_end, *p_p, *p_m],
+        [m_start, m_end, *params],
     )
 
 
 def reconciliation_daily(snap: Snapshot, f: Filters, start: date, end: date) -> pl.DataFrame:
     """Daily logged vs billed cost (all providers in the filter) for the chart."""
-    cond_p, p_p = in_list("lower(provider_name)", [v.lower() for v in f.values("provider")])
-    cond_m, p_m = in_list("model_id", list(f.values("model")))
+    cond, params = _provider_model(f)
     return query(
         snap,
         f"""select charge_date, sum(logged_effective_cost)::double as logged_cost,
             sum(billed_cost)::double as billed_cost, sum(untracked_cost)::double as untracked_cost
         from marts.fct_reconciliation_daily
-        where charge_date between ? and ? and {cond_p} and {cond_m}
+        where charge_date between ? and ? and {cond}
         group by 1 order by 1""",
-        [start, end, *p_p, *p_m],
+        [start, end, *params],
     )
