@@ -20,6 +20,7 @@ from burnrate.config import Config
 
 _SAVED = "_burnrate_filters"
 _PAGE = "_burnrate_page"
+_WINDOW = "_burnrate_window"
 
 
 @dataclass
@@ -89,9 +90,11 @@ def _on_change() -> None:
     f, page = _current()
     new = _from_widgets()
     if new.period == "custom" and not (new.start and new.end):
-        new = replace(new, start=f.start, end=f.end) if f.start else new
-    if new.period == "custom" and not (new.start and new.end):
-        return  # a range is being picked: wait for its second date
+        # just switched to a custom range, or its second date is still being picked: keep the dates shown
+        start, end = (f.start, f.end) if f.start else st.session_state.get(_WINDOW, (None, None))
+        if not (start and end):
+            return
+        new = replace(new, start=start, end=end)
     write_url(new, page)
 
 
@@ -122,6 +125,7 @@ def sidebar(cfg: Config, page_path: str) -> View:
         view.labels = spend.labels(snap) if snap.has("dim_teams") and snap.has("dim_features") else {}
     if view.as_of:
         view.start, view.end = filters.window(view.as_of)
+        st.session_state[_WINDOW] = (view.start, view.end)
     options = spend.options(snap) if snap is not None and view.as_of else {d: [] for d in DIMENSIONS}
 
     state = st.session_state
@@ -145,14 +149,13 @@ def sidebar(cfg: Config, page_path: str) -> View:
                 format_func=lambda v, d=dim: view.label(d, v),
                 placeholder="All",
             )
-        if len(currencies) > 1:
-            st.selectbox(
-                "Currency",
-                list(currencies),
-                key="w_cur",
-                on_change=_on_change,
-                help="fixed rates from serve.currency_rates",
-            )
+        st.selectbox(
+            "Currency",
+            list(currencies),
+            key="w_cur",
+            on_change=_on_change,
+            help="Amounts are stored in USD; other currencies use the fixed rates in serve.currency_rates.",
+        )
         if any(filters.values(d) for d in DIMENSIONS):
             st.button("Clear filters", on_click=_reset, icon=":material/filter_alt_off:", width="stretch")
     return view

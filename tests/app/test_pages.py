@@ -211,3 +211,32 @@ def test_sql_page_runs_reads_and_refuses_writes(built_cfg, use_cfg):
     at.text_area(key="sql_text").input("copy fct_llm_requests to '/tmp/x.csv'").run()
     at.button[0].click().run()
     assert any("Refused" in e.value for e in at.error)
+
+
+def test_period_and_currency_are_in_the_url_and_convert_the_numbers(built_cfg, use_cfg, monkeypatch):
+    use_cfg(built_cfg)
+    monkeypatch.setenv("BURNRATE_SERVE_CURRENCY_RATES", "EUR=0.5")
+    start, end = window(built_cfg)
+    at = run("overview")
+    spend = one(
+        built_cfg,
+        "select sum(effective_cost)::double from marts.fct_llm_requests where request_date between ? and ?",
+        [start, end],
+    )[0]
+    at.sidebar.selectbox(key="w_cur").select("EUR").run()
+    assert at.query_params["cur"] == "EUR"
+    assert {m.label: m.value for m in at.metric}["Spend in period"] == Currency("EUR", 0.5)(spend)
+    at.sidebar.selectbox(key="w_period").select("custom").run()  # starts from the dates shown
+    assert (at.query_params["period"], at.query_params["start"], at.query_params["end"]) == (
+        "custom",
+        start.isoformat(),
+        end.isoformat(),
+    )
+    at.sidebar.date_input(key="w_range").set_value((end, end)).run()
+    one_day = one(
+        built_cfg,
+        "select sum(effective_cost)::double from marts.fct_llm_requests where request_date = ?",
+        [end],
+    )[0]
+    assert {m.label: m.value for m in at.metric}["Spend in period"] == Currency("EUR", 0.5)(one_day)
+    assert not at.exception
