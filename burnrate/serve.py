@@ -99,6 +99,11 @@ def serve(cfg: Config, *, host: str | None = None, port: int | None = None) -> i
             "[yellow]no published warehouse snapshot yet[/]: every page will say what to run (`burnrate run`)"
         )
     # the server's own chatter goes to stderr: stdout carries only the URL, for scripts
+    if host not in ("127.0.0.1", "localhost", "::1") and not cfg.serve.auth_required:
+        err.print(
+            f"[yellow]the dashboard binds {host}: anyone who can reach this machine sees your spend; "
+            "set serve.auth_required (OIDC login) or bind 127.0.0.1[/]"
+        )
     proc = subprocess.Popen(command_line(cfg, host, port), env=_child_env(cfg), stdout=sys.stderr)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
