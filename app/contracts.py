@@ -98,18 +98,19 @@ CONTRACTS: dict[str, dict[str, str]] = {
         "actual_spend": MONEY,
         "forecast_spend": MONEY,
     },
-    # hour × GPU × workload (namespace/pod, or idle)
+    # hour × GPU × MIG instance × workload (namespace/pod, or idle), as built on the models-cloud branch
     "fct_gpu_usage_hourly": {
-        "usage_hour": "TIMESTAMP",
+        "charge_period_start": "TIMESTAMP",
         "hostname": "VARCHAR",
         "gpu_uuid": "VARCHAR",
         "gpu_model": "VARCHAR",
         "namespace": "VARCHAR",
         "pod": "VARCHAR",
         "team_id": "VARCHAR",
+        "model_key": "VARCHAR",
         "is_idle": "BOOLEAN",
         "gpu_hours": "DOUBLE",
-        "utilization": "DOUBLE",
+        "gpu_utilization": "DOUBLE",
         "allocated_cost": MONEY,
         "idle_cost": MONEY,
     },

@@ -107,6 +107,10 @@ if ready(view, "fct_gpu_usage_hourly"):
                     "The GPU mart does not say which model a workload served: the fleet's cost is spread over all "
                     "self-hosted tokens (an upper bound: batch jobs on the fleet are included)."
                 )
+            else:
+                st.caption(
+                    "GPU cost = the allocated cost of the pods serving each model; idle GPU time is shown apart."
+                )
             st.dataframe(
                 units.drop("per_model"),
                 hide_index=True,

@@ -1,10 +1,9 @@
 """The self-hosted GPU fleet: utilization, allocated vs idle cost, and cost per 1 M tokens.
 
 Reads `fct_gpu_usage_hourly` (hour × GPU × workload, idle rows included). Utilization is weighted by
-GPU-hours. Self-hosted cost per 1 M tokens joins the fleet's cost to the tokens its models served
-(`fct_llm_requests` with provider `self_hosted`); when the GPU mart names the model a workload served
-(`model_id`) the cost is split per model, otherwise the whole fleet's cost is spread over all self-hosted
-tokens (an upper bound: batch jobs on the fleet are included). The API alternative prices the same token
+GPU-hours. Self-hosted cost per 1 M tokens joins the GPU cost of the pods serving a model (`model_key`,
+as in `fct_llm_requests`) to the tokens that model served (provider `self_hosted`); a GPU mart without
+`model_key` has its whole cost spread over all self-hosted tokens (an upper bound: batch jobs included). The API alternative prices the same token
 mix at a chosen catalog model's current list prices (`dim_models`).
 """
 
@@ -35,9 +34,9 @@ def utilization(snap: Snapshot, start: date, end: date, teams: tuple[str, ...] =
     cond, params = _team(teams)
     return query(
         snap,
-        f"""select date_trunc('{grain}', usage_hour) as bucket, hostname,
-            sum(utilization * gpu_hours) / nullif(sum(gpu_hours), 0) as utilization
-        from marts.fct_gpu_usage_hourly where usage_hour >= ? and usage_hour < ? and {cond}
+        f"""select date_trunc('{grain}', charge_period_start) as bucket, hostname,
+            sum(gpu_utilization * gpu_hours) / nullif(sum(gpu_hours), 0) as utilization
+        from marts.fct_gpu_usage_hourly where charge_period_start >= ? and charge_period_start < ? and {cond}
         group by 1, 2 order by 1, 2""",
         [*_bounds(start, end), *params],
     )
@@ -47,9 +46,9 @@ def gpu_heatmap(snap: Snapshot, start: date, end: date, hostname: str) -> pl.Dat
     """Utilization per GPU of one node per day (rows: GPUs; columns: days)."""
     return query(
         snap,
-        """select gpu_uuid, date_trunc('day', usage_hour)::date as day,
-            sum(utilization * gpu_hours) / nullif(sum(gpu_hours), 0) as utilization
-        from marts.fct_gpu_usage_hourly where usage_hour >= ? and usage_hour < ? and hostname = ?
+        """select gpu_uuid, date_trunc('day', charge_period_start)::date as day,
+            sum(gpu_utilization * gpu_hours) / nullif(sum(gpu_hours), 0) as utilization
+        from marts.fct_gpu_usage_hourly where charge_period_start >= ? and charge_period_start < ? and hostname = ?
         group by 1, 2 order by 1, 2""",
         [*_bounds(start, end), hostname],
     )
@@ -62,10 +61,10 @@ def nodes(snap: Snapshot, start: date, end: date, teams: tuple[str, ...] = ()) -
         snap,
         f"""select hostname, any_value(gpu_model) as gpu_model, count(distinct gpu_uuid) as gpus,
             sum(gpu_hours) as gpu_hours,
-            sum(utilization * gpu_hours) / nullif(sum(gpu_hours), 0) as utilization,
+            sum(gpu_utilization * gpu_hours) / nullif(sum(gpu_hours), 0) as utilization,
             sum(allocated_cost)::double as allocated_cost, sum(idle_cost)::double as idle_cost,
             sum(idle_cost)::double / nullif(sum(allocated_cost) + sum(idle_cost), 0)::double as idle_share
-        from marts.fct_gpu_usage_hourly where usage_hour >= ? and usage_hour < ? and {cond}
+        from marts.fct_gpu_usage_hourly where charge_period_start >= ? and charge_period_start < ? and {cond}
         group by 1 order by sum(allocated_cost) + sum(idle_cost) desc""",
         [*_bounds(start, end), *params],
     )
@@ -76,9 +75,9 @@ def cost_daily(snap: Snapshot, start: date, end: date, teams: tuple[str, ...] = 
     cond, params = _team(teams)
     return query(
         snap,
-        f"""select usage_hour::date as day, sum(allocated_cost)::double as allocated_cost,
+        f"""select charge_period_start::date as day, sum(allocated_cost)::double as allocated_cost,
             sum(idle_cost)::double as idle_cost
-        from marts.fct_gpu_usage_hourly where usage_hour >= ? and usage_hour < ? and {cond}
+        from marts.fct_gpu_usage_hourly where charge_period_start >= ? and charge_period_start < ? and {cond}
         group by 1 order by 1""",
         [*_bounds(start, end), *params],
     )
@@ -96,27 +95,33 @@ def api_models(snap: Snapshot) -> pl.DataFrame:
 
 
 def unit_costs(snap: Snapshot, start: date, end: date, compare_model_key: str | None) -> pl.DataFrame:
-    """Self-hosted cost per 1 M tokens per served model next to the API price of the same tokens."""
-    per_model = snap.has("fct_gpu_usage_hourly", ["model_id"])
+    """Self-hosted cost per 1 M tokens per served model next to the API price of the same tokens.
+
+    With `model_key` on the GPU mart (the pods serving a self-hosted model), a model's GPU cost is the
+    allocated cost of its pods; otherwise the whole fleet's cost is spread over all self-hosted tokens.
+    """
+    per_model = snap.has("fct_gpu_usage_hourly", ["model_key"])
     gpu_cost = (
-        """select model_id as model, sum(allocated_cost + idle_cost)::double as gpu_cost
-        from marts.fct_gpu_usage_hourly where usage_hour >= ? and usage_hour < ? group by 1"""
+        """select model_key, sum(allocated_cost + idle_cost)::double as gpu_cost
+        from marts.fct_gpu_usage_hourly
+        where charge_period_start >= ? and charge_period_start < ? and model_key is not null group by 1"""
         if per_model
-        else """select null as model, sum(allocated_cost + idle_cost)::double as gpu_cost
-        from marts.fct_gpu_usage_hourly where usage_hour >= ? and usage_hour < ?"""
+        else """select null as model_key, sum(allocated_cost + idle_cost)::double as gpu_cost
+        from marts.fct_gpu_usage_hourly where charge_period_start >= ? and charge_period_start < ?"""
     )
-    join = "g.model = t.model" if per_model else "true"
+    join = "g.model_key = t.model_key" if per_model else "true"
     share = "1.0" if per_model else "t.tokens / sum(t.tokens) over ()"
     return query(
         snap,
         f"""with tokens as (
-            select model_id as model, sum(requests)::bigint as requests, sum(total_tokens)::double as tokens,
+            select provider || ':' || model_id as model_key, model_id as model, sum(requests)::bigint as requests,
+                sum(total_tokens)::double as tokens,
                 sum(input_uncached_tokens + cache_read_tokens + cache_write_tokens + input_audio_tokens)::double
                     as input_tokens,
                 sum(output_tokens + reasoning_tokens + output_audio_tokens)::double as output_tokens,
                 sum(effective_cost)::double as internal_cost
             from {usage_relation(snap)}
-            where provider = 'self_hosted' and request_date between ? and ? group by 1
+            where provider = 'self_hosted' and request_date between ? and ? group by 1, 2
         ), gpu as ({gpu_cost}), api as (
             select current_input_mtok::double as input_mtok, current_output_mtok::double as output_mtok
             from marts.dim_models where model_key = ?

@@ -156,11 +156,13 @@ def add_all(con: duckdb.DuckDBPyConnection) -> None:
         con,
         "fct_gpu_usage_hourly",
         """
-        select h as usage_hour, node as hostname, node || '-gpu' || g as gpu_uuid, 'NVIDIA L40S' as gpu_model,
+        select h as charge_period_start, node as hostname, node || '-gpu' || g as gpu_uuid, 'NVIDIA L40S' as gpu_model,
             case when busy then 'llm-serving' end as namespace, case when busy then 'vllm-0' end as pod,
-            case when busy then 'platform' else 'unattributed' end as team_id, not busy as is_idle,
-            case when busy then 0.75 else 0.25 end as gpu_hours,
-            case when busy then (0.3 + 0.1 * g + (hour(h) % 6) / 10.0) else 0.0 end as utilization,
+            case when busy then 'platform' else 'unattributed' end as team_id,
+            case when busy then (select any_value(model_key) from marts.fct_llm_requests
+                                 where provider = 'self_hosted' and model_requested like 'meta-llama%') end as model_key,
+            not busy as is_idle, case when busy then 0.75 else 0.25 end as gpu_hours,
+            case when busy then (0.3 + 0.1 * g + (hour(h) % 6) / 10.0) else 0.0 end as gpu_utilization,
             case when busy then 1.5 else 0 end as allocated_cost, case when busy then 0 else 0.5 end as idle_cost
         from (select range as h from range((select max(request_date) - 6 from marts.fct_llm_requests)::timestamp,
                                            (select max(request_date) + 1 from marts.fct_llm_requests)::timestamp,

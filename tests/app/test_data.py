@@ -240,7 +240,12 @@ def test_gpu_fleet_costs_and_unit_costs(full, full_cfg):
     assert gpus.gpu_heatmap(full, start, end, "node-a")["gpu_uuid"].n_unique() == 2
     compare = gpus.api_models(full)["model_key"][0]
     units = gpus.unit_costs(full, start, end, compare)
-    assert units["gpu_cost"].sum() == pytest.approx(alloc + idle)  # fleet cost spread over self-hosted tokens
+    llama = units.filter(units["model"].str.starts_with("meta-llama")).row(0, named=True)
+    assert llama["gpu_cost"] == pytest.approx(alloc)  # the allocated cost of the pods serving it
+    assert llama["gpu_cost_per_mtok"] == pytest.approx(alloc / llama["tokens"] * 1e6)
+    assert (
+        units.filter(units["model"].str.starts_with("Qwen"))["gpu_cost"].is_null().all()
+    )  # no pod serves it
     assert (units["api_cost_per_mtok"] > 0).all()
 
 
