@@ -26,6 +26,4 @@ run = _stub(
 schedule = _stub(
     "schedule", "Run the cycle on the schedules in burnrate.toml until stopped.", "detection issue"
 )
-serve = _stub("serve", "Serve the dashboard on http://127.0.0.1:8501.", "dashboard issue")
-sql = _stub("sql", "Run read-only SQL on the published warehouse snapshot.", "dashboard issue")
 bench = _stub("bench", "Benchmark every stage at a scale (1m, 3m, 10m requests).", "benchmark issue")
