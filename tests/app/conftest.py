@@ -1,7 +1,7 @@
 """Warehouses for the dashboard tests, built once per session and treated as read-only.
 
 * `built_cfg`: the real pipeline on a small generated workload (generate → ingest → dbt build → publish):
-  the LLM marts only, as a warehouse looks before the integration marts and alerts exist.
+  the marts the pipeline builds today, before the integration marts and alerts may exist.
 * `full_cfg`: a copy of it with every contracted table added (tests/app/contract_tables.py) and published:
   what the dashboard reads once `fct_costs_daily`, budgets, reconciliation, GPUs and alerts land.
 * `empty_cfg`: a warehouse with nothing published.
