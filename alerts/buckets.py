@@ -141,7 +141,8 @@ def breakdown(
 
 
 def team_of(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
-    """The team each feature, user and API key belongs to (most of its requests), for scope containment."""
+    """The parent of each feature, user and API key (its team) and prompt version (its feature), by most
+    of its requests: which scopes contain which, for grouping anomalies into events."""
     rows = con.execute(
         f"""
         select scope_type, scope_value, arg_max(team_id, r) from (
@@ -152,6 +153,8 @@ def team_of(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
             union all
             select 'api_key', api_key_id, team_id, sum(requests) from {CELLS}
             where api_key_id is not null group by all
+            union all
+            select 'prompt', prompt, feature_id, sum(requests) from {CELLS} where prompt is not null group by all
         ) group by 1, 2
         """
     ).fetchall()

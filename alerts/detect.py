@@ -9,7 +9,9 @@ For each grain (hour, day):
    users, errors or the top user's share, and *drops* in cache hits, can make a bucket unusual — because a
    quiet hour is not a cost anomaly;
 4. a bucket is flagged when its score reaches `detect.threshold` and some measure moved by ≥ 3 robust
-   sigmas; consecutive flagged buckets of a scope merge into one window;
+   sigmas; consecutive flagged buckets of a scope merge into one window. Hysteresis: a window of a single
+   bucket needs a score of `threshold + 0.1` and at least 5 requests, a sustained window (two buckets or
+   more) the threshold — one odd hour in one scope is the commonest false alarm, real incidents persist;
 5. a window is kept when it matters: its spend impact (actual − expected) reaches `detect.min_impact_usd`
    (by default 10 % of the company's median spend per bucket of that grain), or it is an error storm;
 6. each window gets its pattern, root cause, severity and a stable id (`alerts.explain`, `alerts.store`).
@@ -47,6 +49,10 @@ SEVERITIES = ("low", "medium", "high", "critical")
 # severity by the impact's share of a typical day's total spend
 SEVERITY_SHARE_OF_DAY = {"critical": 0.5, "high": 0.2, "medium": 0.05}
 MIN_FOREST_ROWS = 50
+# hysteresis: a window of one bucket needs threshold + STRONG_MARGIN, a run of SUSTAINED_BUCKETS the threshold
+STRONG_MARGIN = 0.1
+SUSTAINED_BUCKETS = 2
+LONE_MIN_REQUESTS = 5  # a mean or rate over fewer requests is no evidence on its own
 AUTO_MIN_IMPACT_SHARE = 0.10  # of the company's median spend per bucket
 
 
@@ -187,7 +193,7 @@ def detect(
         flagged = df.filter(flag(df, settings.threshold))
         min_impact = settings.min_impact_usd or AUTO_MIN_IMPACT_SHARE * _typical_spend(con, grain)
         for row in _windows(flagged, buckets.GRAINS[grain]).iter_rows(named=True):
-            found = _explain(con, row, grain, (start, end), min_impact, day_spend)
+            found = _explain(con, row, grain, (start, end), min_impact, day_spend, settings.threshold)
             if found is not None:
                 rows.append(found)
     log.info("detection: %d anomaly windows in %s .. %s", len(rows), start, end)
@@ -195,8 +201,18 @@ def detect(
 
 
 def _explain(
-    con, row: dict, grain: str, span: tuple[datetime, datetime], min_impact: float, day_spend: float
+    con,
+    row: dict,
+    grain: str,
+    span: tuple[datetime, datetime],
+    min_impact: float,
+    day_spend: float,
+    threshold: float,
 ):
+    if row["buckets"] < SUSTAINED_BUCKETS and (
+        row["score"] < threshold + STRONG_MARGIN or row["requests"] < LONE_MIN_REQUESTS
+    ):
+        return None  # a lone bucket must be clearly isolated and rest on a few requests; a sustained run may be milder
     w = _window(row)
     pattern = explain.classify(w, row["scope_type"])
     impact = w.spend - w.expected_spend

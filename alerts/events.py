@@ -23,24 +23,41 @@ import polars as pl
 PRIMARY_ORDER = {"feature": 0, "model": 1, "team": 2, "api_key": 3, "user": 4}
 GRAIN_ORDER = {"hour": 0, "day": 1}
 
-Containment = dict[tuple[str, str], str]  # (scope_type, scope_value) of a feature/user/key -> its team
+# (scope_type, scope_value) -> the value of its parent: a feature's, user's or API key's team, a prompt's feature
+Containment = dict[tuple[str, str], str]
+PARENT_TYPE = {"feature": "team", "user": "team", "api_key": "team", "prompt": "feature"}
 
 
 def related(a: dict, b: dict, team_of: Containment) -> bool:
     """Whether two anomalies (dicts with scope and top contributor) describe one incident's scopes."""
     sa, sb = (a["scope_type"], a["scope_value"]), (b["scope_type"], b["scope_value"])
-    if sa == sb or contains(sa, sb, team_of) or contains(sb, sa, team_of):
+    if _near(sa, sb, team_of):
         return True
     ca = (a.get("top_contributor_type"), a.get("top_contributor_value"))
     cb = (b.get("top_contributor_type"), b.get("top_contributor_value"))
-    return ca == sb or cb == sa or (ca[1] is not None and ca == cb)
+    if ca[1] is not None and _near(ca, sb, team_of):
+        return True
+    if cb[1] is not None and _near(cb, sa, team_of):
+        return True
+    return ca[1] is not None and ca == cb
+
+
+def _near(x: tuple, y: tuple, team_of: Containment) -> bool:
+    return x == y or contains(x, y, team_of) or contains(y, x, team_of)
+
+
+def ancestors(scope: tuple[str, str], team_of: Containment) -> list[tuple[str, str]]:
+    """The scopes containing `scope`: a prompt's feature and team, a feature's, user's or key's team."""
+    out = []
+    while scope[0] in PARENT_TYPE and scope in team_of:
+        scope = (PARENT_TYPE[scope[0]], team_of[scope])
+        out.append(scope)
+    return out
 
 
 def contains(outer: tuple[str, str], inner: tuple[str, str], team_of: Containment) -> bool:
-    """A team contains the features, users and API keys charged to it."""
-    return (
-        outer[0] == "team" and inner[0] in ("feature", "user", "api_key") and team_of.get(inner) == outer[1]
-    )
+    """A team contains the features, users and API keys charged to it; a feature its prompts."""
+    return outer in ancestors(inner, team_of)
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime, slack=None) -> bool:
