@@ -234,6 +234,7 @@ def _explain(
         "window_end": window[1],
         "score": round(float(row["score"]), 4),
         "severity": severity(max(impact, 0.0), day_spend),
+        "is_escalated": False,
         "actual_spend": w.spend,
         "expected_spend": w.expected_spend,
         "impact_usd": impact,

@@ -2,7 +2,7 @@
 
 An anomaly's id is a hash of scope, grain and window start (`detect.anomaly_id`). Windows can still move
 between runs (a baseline shifts as the trailing window slides, a window grows as new hours arrive), so a
-new window that overlaps a stored one of the same scope and grain *takes the stored id* (and keeps its
+new window that overlaps (or touches) a stored one of the same scope and grain *takes the stored id* (and keeps its
 `first_detected_at`): the anomaly is updated in place, and its alert (keyed by that id) is never sent twice.
 Stored anomalies that a later run no longer finds are kept: they were detected, and may have been alerted.
 """
@@ -39,7 +39,7 @@ def _stable_ids(con: duckdb.DuckDBPyConnection, found: pl.DataFrame) -> dict[str
         for row in sorted(
             by_scope.get((a["scope_type"], a["scope_value"], a["grain"]), []), key=lambda r: r[4]
         ):
-            if row[4] < a["window_end"] and a["window_start"] < row[5] and row[0] not in taken:
+            if row[4] <= a["window_end"] and a["window_start"] <= row[5] and row[0] not in taken:
                 out[a["anomaly_id"]] = (row[0], row[6])
                 taken.add(row[0])
                 break
