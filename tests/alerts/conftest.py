@@ -28,17 +28,44 @@ def labels(built) -> Path:
     return built[1] / "labels" / "anomaly_labels.csv"
 
 
-@pytest.fixture
-def wh(built, tmp_path, monkeypatch):
-    """A Config pointing at a private copy of the built warehouse (no alerts written yet)."""
+def _private_copy(source: Path, tmp_path: Path, monkeypatch) -> config.Config:
     for name in list(os.environ):
         if name.startswith("BURNRATE_") or name in ("SLACK_WEBHOOK_URL",):
             monkeypatch.delenv(name, raising=False)
     target = tmp_path / "wh" / "warehouse.duckdb"
     target.parent.mkdir()
-    shutil.copy(built[0].warehouse_path, target)
+    shutil.copy(source, target)
     monkeypatch.setenv("BURNRATE_WAREHOUSE", str(target))
     monkeypatch.chdir(tmp_path)
+    return config.load()
+
+
+@pytest.fixture
+def wh(built, tmp_path, monkeypatch):
+    """A Config pointing at a private copy of the built warehouse (no alerts written yet)."""
+    return _private_copy(built[0].warehouse_path, tmp_path, monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def detected(built, tmp_path_factory) -> Path:
+    """A copy of the built warehouse after one detection with every primary anomaly queued for alerting."""
+    from alerts import pipeline
+
+    target = tmp_path_factory.mktemp("alerts_detected") / "warehouse.duckdb"
+    shutil.copy(built[0].warehouse_path, target)
+    env = {"BURNRATE_WAREHOUSE": str(target), "BURNRATE_CONFIG": "", "BURNRATE_ALERTS_RECENT_HOURS": "100000"}
+    cfg = config.load(env=env)
+    cycle = pipeline.run_cycle(cfg, steps=("detect",))
+    assert cycle.rows["detect"]["alerts_queued"] >= 8, cycle.rows
+    return target
+
+
+@pytest.fixture
+def queued(detected, tmp_path, monkeypatch):
+    """A private copy of `detected`, with short delivery budgets for quick failure tests."""
+    _private_copy(detected, tmp_path, monkeypatch)
+    monkeypatch.setenv("BURNRATE_ALERTS_SEND_BUDGET_SECONDS", "2")
+    monkeypatch.setenv("BURNRATE_HTTP_TIMEOUT_SECONDS", "1")
     return config.load()
 
 

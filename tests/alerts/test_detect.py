@@ -28,7 +28,9 @@ def test_anomalies_are_explained_and_stable_across_reruns(wh):
 
     again = pipeline.run_cycle(wh, steps=("detect",))
     assert again.rows["detect"]["alerts_queued"] == 0
-    assert _rows(wh, "select anomaly_id, event_id, first_detected_at from alerts.anomalies order by 1") == rows
+    assert (
+        _rows(wh, "select anomaly_id, event_id, first_detected_at from alerts.anomalies order by 1") == rows
+    )
     assert _rows(wh, "select alert_key from alerts.alert_outbox order by 1") == outbox
 
     cur = _rows(
@@ -48,7 +50,9 @@ def test_anomalies_are_explained_and_stable_across_reruns(wh):
         assert isinstance(json.loads(moved), list)
         assert share is None or 0 <= share <= 1
     # one primary per event
-    per_event = _rows(wh, "select event_id, count(*) filter (where is_primary) from alerts.anomalies group by 1")
+    per_event = _rows(
+        wh, "select event_id, count(*) filter (where is_primary) from alerts.anomalies group by 1"
+    )
     assert all(n == 1 for _, n in per_event)
 
 
@@ -119,5 +123,7 @@ def test_features_are_deviations_not_levels(built, grain):
         lo, hi = buckets.data_range(con)
         buckets.load_cells(con, lo, hi)
         df = features.with_features(buckets.scope_buckets(con, grain), grain, 30)
-    medians = df.filter(pl.col("scope_type") == "team").group_by("scope_value").agg(pl.col("z_spend").median())
+    medians = (
+        df.filter(pl.col("scope_type") == "team").group_by("scope_value").agg(pl.col("z_spend").median())
+    )
     assert medians["z_spend"].abs().max() < 0.5

@@ -116,7 +116,11 @@ class FakeServer:
                 self._send(status, json.dumps(payload).encode())
 
             def _send(
-                self, status: int, data: bytes, headers: dict | None = None, content_type: str = "application/json"
+                self,
+                status: int,
+                data: bytes,
+                headers: dict | None = None,
+                content_type: str = "application/json",
             ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
