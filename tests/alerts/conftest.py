@@ -1,5 +1,6 @@
 """A demo workload big enough for detection to mean something (30 days x 3,000 requests/day, seed 1),
-generated, ingested and dbt-built once per session. Tests that write get their own copy of the warehouse."""
+generated, its LLM logs ingested and the LLM marts dbt-built once per session (detection reads nothing
+else). Tests that write get their own copy of the warehouse."""
 
 from __future__ import annotations
 
@@ -9,18 +10,35 @@ from pathlib import Path
 
 import pytest
 
-from burnrate import config
-from tests.workload import build_workload
+from burnrate import config, warehouse
+from tests import workload
 
 DAYS, REQUESTS_PER_DAY = 30, 3000
+LLM_MARTS = ("+path:models/marts/llm",)
+LLM_SOURCES = ("ingest.langfuse", "ingest.helicone")
+
+
+def build_llm_workload(root: Path, seed: int) -> tuple[config.Config, Path]:
+    """Generate, ingest the LLM logs and dbt-build the LLM marts; (Config, workload folder)."""
+    import importlib
+
+    from burnrate.build import build
+
+    cfg = workload.workload_config(root)
+    gen = workload.generate(root, days=DAYS, requests_per_day=REQUESTS_PER_DAY, seed=seed)
+    with warehouse.writer(cfg) as con:
+        for module, folder in workload.FILE_SOURCES:
+            if module in LLM_SOURCES:
+                importlib.import_module(module).ingest_files(con, cfg, [gen / folder])
+    result = build(cfg, show_progress=False, select=LLM_MARTS)
+    assert result.success, result.failures
+    return cfg, gen
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """(Config, workload folder) of the session's built warehouse; read-only for tests."""
-    root = tmp_path_factory.mktemp("alerts_workload")
-    cfg = build_workload(root, days=DAYS, requests_per_day=REQUESTS_PER_DAY, seed=1)
-    return cfg, root / "demo"
+    return build_llm_workload(tmp_path_factory.mktemp("alerts_workload"), seed=1)
 
 
 @pytest.fixture
