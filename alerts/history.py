@@ -17,23 +17,12 @@ import duckdb
 from alerts import tables
 
 
-def _commit(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> None:
-    tables.ensure(con)
-    con.execute("begin transaction")
-    try:
-        con.execute(sql, params)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-
-
 def close_stale(con: duckdb.DuckDBPyConnection) -> int:
     """Mark runs left `running` by a dead process as interrupted; returns how many."""
     tables.ensure(con)
     n = con.execute("select count(*) from alerts.run_history where status = 'running'").fetchall()[0][0]
     if n:
-        _commit(
+        tables.commit(
             con,
             "update alerts.run_history set status = 'interrupted', finished_at = coalesce(finished_at, ?), "
             "error = coalesce(error, 'the process stopped before the run finished (killed?)') "
@@ -45,7 +34,7 @@ def close_stale(con: duckdb.DuckDBPyConnection) -> int:
 
 def start(con: duckdb.DuckDBPyConnection, trigger: str) -> str:
     run_id = uuid.uuid4().hex[:16]
-    _commit(
+    tables.commit(
         con,
         "insert into alerts.run_history (run_id, trigger, pid, started_at, status, step, rows) "
         "values (?, ?, ?, ?, 'running', 'start', '{}')",
@@ -55,7 +44,7 @@ def start(con: duckdb.DuckDBPyConnection, trigger: str) -> str:
 
 
 def step(con: duckdb.DuckDBPyConnection, run_id: str, name: str, rows: dict) -> None:
-    _commit(
+    tables.commit(
         con,
         "update alerts.run_history set step = ?, rows = ? where run_id = ?",
         [name, json.dumps(rows, default=str), run_id],
@@ -63,7 +52,7 @@ def step(con: duckdb.DuckDBPyConnection, run_id: str, name: str, rows: dict) -> 
 
 
 def finish(con: duckdb.DuckDBPyConnection, run_id: str, status: str, rows: dict, error: str | None) -> None:
-    _commit(
+    tables.commit(
         con,
         "update alerts.run_history set status = ?, finished_at = ?, rows = ?, error = ? where run_id = ?",
         [status, datetime.now(UTC), json.dumps(rows, default=str), error, run_id],

@@ -86,19 +86,9 @@ def pending(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def _update(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> None:
-    con.execute("begin transaction")
-    try:
-        con.execute(sql, params)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-
-
 def mark_attempt(con: duckdb.DuckDBPyConnection, alert_key: str) -> None:
     """Record an attempt before sending (committed), so a crash mid-POST is visible as an attempt."""
-    _update(
+    tables.commit(
         con,
         "update alerts.alert_outbox set attempts = attempts + 1, last_attempt_at = ? where alert_key = ?",
         [datetime.now(UTC), alert_key],
@@ -106,7 +96,7 @@ def mark_attempt(con: duckdb.DuckDBPyConnection, alert_key: str) -> None:
 
 
 def mark_sent(con: duckdb.DuckDBPyConnection, alert_key: str, channel: str) -> None:
-    _update(
+    tables.commit(
         con,
         "update alerts.alert_outbox set status = 'sent', sent_at = ?, channel = ?, last_error = null "
         "where alert_key = ?",
@@ -115,7 +105,7 @@ def mark_sent(con: duckdb.DuckDBPyConnection, alert_key: str, channel: str) -> N
 
 
 def mark_failed(con: duckdb.DuckDBPyConnection, alert_key: str, error: str) -> None:
-    _update(
+    tables.commit(
         con,
         "update alerts.alert_outbox set status = 'failed', last_error = ? where alert_key = ?",
         [error, alert_key],
@@ -124,4 +114,6 @@ def mark_failed(con: duckdb.DuckDBPyConnection, alert_key: str, error: str) -> N
 
 def note_error(con: duckdb.DuckDBPyConnection, alert_key: str, error: str) -> None:
     """A transient failure: the alert stays pending, with the reason visible."""
-    _update(con, "update alerts.alert_outbox set last_error = ? where alert_key = ?", [error, alert_key])
+    tables.commit(
+        con, "update alerts.alert_outbox set last_error = ? where alert_key = ?", [error, alert_key]
+    )

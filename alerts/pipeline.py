@@ -185,9 +185,6 @@ def run_cycle(
                 err.print(f"{name}: {cycle.rows[name]}", soft_wrap=True)
             if stop is not None and stop.is_set():
                 cycle.status = "interrupted"
-            with warehouse.writer(cfg, take_lock=False) as con:
-                tables.ensure(con)
-                warehouse.publish(con, cfg)
         except (KeyboardInterrupt, SystemExit):
             cycle.status = "interrupted"
             raise
@@ -199,6 +196,7 @@ def run_cycle(
                 cycle.status = "failed"
             with warehouse.writer(cfg, take_lock=False) as con:
                 history.finish(con, cycle.run_id, cycle.status, cycle.rows, "; ".join(cycle.errors) or None)
+                warehouse.publish(con, cfg)  # readers see the marts, the alerts and this run's outcome
     for note in cycle.notes:
         err.print(f"[dim]{note}[/]")
     return cycle

@@ -87,3 +87,15 @@ def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
             [schema, table],
         ).fetchall()[0][0]
     )
+
+
+def commit(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> None:
+    """Run one statement in its own transaction (the outbox's and run history's small, durable updates)."""
+    ensure(con)
+    con.execute("begin transaction")
+    try:
+        con.execute(sql, params)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
