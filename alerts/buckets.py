@@ -73,18 +73,26 @@ def _bucket_expr(grain: str) -> str:
     return "bucket_start" if grain == "hour" else "date_trunc('day', bucket_start)"
 
 
-def scope_buckets(con: duckdb.DuckDBPyConnection, grain: str) -> pl.DataFrame:
+def scope_buckets(
+    con: duckdb.DuckDBPyConnection,
+    grain: str,
+    scopes: tuple[str, ...] = SCOPE_TYPES,
+    part: tuple[int, int] = (0, 1),
+) -> pl.DataFrame:
     """One row per scope × bucket with traffic: the raw measures the features are made of.
 
     Columns: scope_type, scope_value, bucket_start, requests, spend, tokens, errors, cache_hits, users,
-    top_user_requests (requests of the busiest user in the bucket).
+    top_user_requests (requests of the busiest user in the bucket). `part` = (k, n) returns the k-th of n
+    slices by a hash of the scope value: every bucket of a scope lands in the same slice, so baselines
+    computed per slice are exact, and memory stays bounded however many users there are.
     """
     bucket = _bucket_expr(grain)
+    k, n = part
     unions = " union all ".join(
         f"select '{scope}' as scope_type, {SCOPE_COLUMNS[scope]} as scope_value, {bucket} as b, "
         f"coalesce(user_id, '(none)') as u, requests, spend, tokens, errors, cache_hits from {CELLS} "
-        f"where {SCOPE_COLUMNS[scope]} is not null"
-        for scope in SCOPE_TYPES
+        f"where {SCOPE_COLUMNS[scope]} is not null and hash({SCOPE_COLUMNS[scope]}) % {int(n)} = {int(k)}"
+        for scope in scopes
     )
     return con.sql(
         f"""
@@ -104,40 +112,54 @@ def scope_buckets(con: duckdb.DuckDBPyConnection, grain: str) -> pl.DataFrame:
     ).pl()
 
 
-def breakdown(
-    con: duckdb.DuckDBPyConnection,
-    scope_type: str,
-    scope_value: str,
-    dimension: str,
-    window: tuple[datetime, datetime],
-    baseline: tuple[datetime, datetime],
-) -> pl.DataFrame:
-    """Requests, spend, tokens and errors of one scope by `dimension` value, in the window and the baseline.
+def bucket_counts(con: duckdb.DuckDBPyConnection, grain: str) -> dict[str, int]:
+    """How many scope × bucket rows each scope type has (to size slices and the training sample)."""
+    bucket = _bucket_expr(grain)
+    sql = " union all ".join(
+        f"select '{scope}', count(*) from (select distinct {SCOPE_COLUMNS[scope]}, {bucket} from {CELLS} "
+        f"where {SCOPE_COLUMNS[scope]} is not null)"
+        for scope in SCOPE_TYPES
+    )
+    return {scope: n for scope, n in con.execute(sql).fetchall()}
 
-    Columns: value, w_requests, w_spend, w_tokens, w_errors, b_requests, b_spend, b_tokens, b_errors
-    (the baseline excludes the window).
+
+def breakdowns(
+    con: duckdb.DuckDBPyConnection, scope_type: str, dimension: str, windows: pl.DataFrame
+) -> pl.DataFrame:
+    """Requests, spend, tokens and errors by `dimension` value, in each window and in its baseline.
+
+    `windows` has one row per anomaly window of `scope_type`: key, scope_value, window_start, window_end,
+    baseline_start, baseline_end. Returns key, value, w_requests, w_spend, w_tokens, w_errors, b_requests,
+    b_spend, b_tokens, b_errors (the baseline is [baseline_start, baseline_end) without the window). One
+    query for all the windows of a scope type, however many there are.
     """
     scope_col, dim_col = SCOPE_COLUMNS[scope_type], SCOPE_COLUMNS[dimension]
-    return con.sql(
-        f"""
-        select coalesce({dim_col}, '(none)') as value,
-               sum(requests) filter (where in_w)::double   as w_requests,
-               sum(spend) filter (where in_w)              as w_spend,
-               sum(tokens) filter (where in_w)             as w_tokens,
-               sum(errors) filter (where in_w)::double     as w_errors,
-               sum(requests) filter (where not in_w)::double as b_requests,
-               sum(spend) filter (where not in_w)          as b_spend,
-               sum(tokens) filter (where not in_w)         as b_tokens,
-               sum(errors) filter (where not in_w)::double as b_errors
-        from (
-            select *, bucket_start >= ? and bucket_start < ? as in_w
-            from {CELLS}
-            where {scope_col} = ? and bucket_start >= ? and bucket_start < ?
-        )
-        group by 1
-        """,
-        params=[window[0], window[1], scope_value, baseline[0], baseline[1]],
-    ).pl()
+    con.register("_alerts_windows", windows.to_arrow())
+    try:
+        return con.sql(
+            f"""
+            select key, value,
+                   sum(requests) filter (where in_w)::double     as w_requests,
+                   sum(spend) filter (where in_w)                as w_spend,
+                   sum(tokens) filter (where in_w)               as w_tokens,
+                   sum(errors) filter (where in_w)::double       as w_errors,
+                   sum(requests) filter (where not in_w)::double as b_requests,
+                   sum(spend) filter (where not in_w)            as b_spend,
+                   sum(tokens) filter (where not in_w)           as b_tokens,
+                   sum(errors) filter (where not in_w)::double   as b_errors
+            from (
+                select w.key, coalesce(c.{dim_col}, '(none)') as value, c.requests, c.spend, c.tokens, c.errors,
+                       c.bucket_start >= w.window_start and c.bucket_start < w.window_end as in_w
+                from _alerts_windows w
+                join {CELLS} c
+                  on c.{scope_col} = w.scope_value
+                 and c.bucket_start >= w.baseline_start and c.bucket_start < w.baseline_end
+            )
+            group by all
+            """
+        ).pl()
+    finally:
+        con.unregister("_alerts_windows")
 
 
 def team_of(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:

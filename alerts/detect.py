@@ -4,10 +4,10 @@ For each grain (hour, day):
 
 1. `alerts.buckets` aggregates the trailing window of `marts.fct_llm_requests` per scope × bucket in DuckDB;
 2. `alerts.features` turns each bucket into robust z-scores against its scope's seasonal baseline;
-3. an `IsolationForest` (fixed `random_state`, so re-runs agree) is trained on the window's buckets and
-   scores each one. Features are one-sided — only *rises* in spend, requests, tokens or cost per request,
-   users, errors or the top user's share, and *drops* in cache hits, can make a bucket unusual — because a
-   quiet hour is not a cost anomaly;
+3. an `IsolationForest` (fixed `random_state`, so re-runs agree) is trained on the window's buckets (a
+   uniform sample of 200,000 beyond that) and scores the buckets where some measure moved. Features are
+   one-sided — only *rises* in spend, requests, tokens or cost per request, users, errors or the top user's
+   share, and *drops* in cache hits, can make a bucket unusual — because a quiet hour is not a cost anomaly;
 4. a bucket is flagged when its score reaches `detect.threshold` and some measure moved by ≥ 3 robust
    sigmas; consecutive flagged buckets of a scope merge into one window. Hysteresis: a window of a single
    bucket needs a score of `threshold + 0.1` and at least 5 requests, a sustained window (two buckets or
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,6 +50,15 @@ SEVERITIES = ("low", "medium", "high", "critical")
 # severity by the impact's share of a typical day's total spend
 SEVERITY_SHARE_OF_DAY = {"critical": 0.5, "high": 0.2, "medium": 0.05}
 MIN_FOREST_ROWS = 50
+TRAIN_ROWS = 200_000  # buckets the forest is trained on (a uniform sample beyond that)
+SLICE_ROWS = 500_000  # buckets of one scope type processed at a time
+MOVED = pl.any_horizontal([pl.col(c) * s >= MOVED_SIGMAS for c, s in DIRECTION.items()])
+# the columns kept per bucket after the features are computed
+KEEP = (
+    "scope_type", "scope_value", "bucket_start", "requests", "expected_requests", "spend", "expected_spend",
+    "tokens", "expected_tokens_per_request", "errors", "p_error", "cache_hits", "p_cache", "top_user_requests",
+    "p_top", *features.FEATURES,
+)  # fmt: skip
 # hysteresis: a window of one bucket needs threshold + STRONG_MARGIN, a run of SUSTAINED_BUCKETS the threshold
 STRONG_MARGIN = 0.1
 SUSTAINED_BUCKETS = 2
@@ -76,24 +86,52 @@ def anomaly_id(scope_type: str, scope_value: str, grain: str, window_start: date
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def score(df: pl.DataFrame, random_state: int = 0) -> np.ndarray:
-    """Isolation-forest anomaly scores in (0, 1] (higher = more isolated) for the one-sided features."""
+def one_sided(df: pl.DataFrame) -> np.ndarray:
+    """The forest's input: each feature in its alarming direction, clipped to [0, 20]."""
+    z = df.select(list(DIRECTION)).to_numpy()
+    return np.clip(z * np.array(list(DIRECTION.values()), dtype=float), 0.0, 20.0)
+
+
+def fit_forest(x: np.ndarray, random_state: int = 0):
     from sklearn.ensemble import IsolationForest
 
-    if df.height < MIN_FOREST_ROWS:
-        return np.zeros(df.height)
-    z = df.select(list(DIRECTION)).to_numpy()
-    x = np.clip(z * np.array(list(DIRECTION.values()), dtype=float), 0.0, 20.0)
-    forest = IsolationForest(
+    return IsolationForest(
         n_estimators=200, max_samples=min(4096, len(x)), random_state=random_state, n_jobs=1
     ).fit(x)
-    return -forest.score_samples(x)
+
+
+def scored_candidates(
+    con: duckdb.DuckDBPyConnection, grain: str, window_days: float, random_state: int = 0
+) -> pl.DataFrame:
+    """The buckets where some measure moved (the only ones that can be flagged), with forest scores.
+
+    Scope types are processed in slices of at most `SLICE_ROWS` buckets (by scope, so baselines stay exact),
+    keeping only compact columns: memory is bounded however many users and keys there are. The forest is
+    trained on a uniform sample of all buckets (all of them up to `TRAIN_ROWS`, fixed seed), so it learns
+    what ordinary buckets look like, and scores only the candidates.
+    """
+    counts = buckets.bucket_counts(con, grain)
+    fraction = min(1.0, TRAIN_ROWS / max(sum(counts.values()), 1))
+    train, candidates = [], []
+    for scope in buckets.SCOPE_TYPES:
+        parts = max(1, math.ceil(counts.get(scope, 0) / SLICE_ROWS))
+        for k in range(parts):
+            df = buckets.scope_buckets(con, grain, (scope,), (k, parts))
+            if df.is_empty():
+                continue
+            df = features.with_features(df, grain, window_days).select(KEEP)
+            train.append(one_sided(df if fraction >= 1 else df.sample(fraction=fraction, seed=random_state)))
+            candidates.append(df.filter(MOVED))
+    x = np.vstack(train) if train else np.zeros((0, len(DIRECTION)))
+    cand = pl.concat(candidates) if candidates else pl.DataFrame()
+    if len(x) < MIN_FOREST_ROWS or cand.is_empty():
+        return cand.with_columns(pl.lit(0.0).alias("score")) if cand.width else cand
+    return cand.with_columns(pl.Series("score", -fit_forest(x, random_state).score_samples(one_sided(cand))))
 
 
 def flag(df: pl.DataFrame, threshold: float) -> pl.Expr:
     """Buckets worth a closer look: isolated by the forest, with at least one measure clearly up."""
-    moved = pl.any_horizontal([pl.col(c) * s >= MOVED_SIGMAS for c, s in DIRECTION.items()])
-    return (pl.col("score") >= threshold) & moved
+    return (pl.col("score") >= threshold) & MOVED
 
 
 def _windows(flagged: pl.DataFrame, step: timedelta) -> pl.DataFrame:
@@ -182,48 +220,81 @@ def detect(
     start = max(span[0], end - timedelta(days=settings.window_days))
     buckets.load_cells(con, start, end)
     day_spend = _typical_spend(con, "day")
-    rows: list[dict] = []
+    kept: list[tuple[dict, str, explain.Window, str]] = []
     for grain in settings.grains:
-        df = features.with_features(
-            buckets.scope_buckets(con, grain), grain, (end - start).total_seconds() / 86400
-        )
+        df = scored_candidates(con, grain, (end - start).total_seconds() / 86400, settings.random_state)
         if df.is_empty():
             continue
-        df = df.with_columns(pl.Series("score", score(df, settings.random_state)))
         flagged = df.filter(flag(df, settings.threshold))
         min_impact = settings.min_impact_usd or AUTO_MIN_IMPACT_SHARE * _typical_spend(con, grain)
         for row in _windows(flagged, buckets.GRAINS[grain]).iter_rows(named=True):
-            found = _explain(con, row, grain, (start, end), min_impact, day_spend, settings.threshold)
+            found = _keep(row, min_impact, settings.threshold)
             if found is not None:
-                rows.append(found)
+                kept.append((row, grain, *found))
+    causes = _root_causes(con, kept, (start, end))
+    rows = [
+        _describe(row, grain, w, pattern, causes[i], day_spend)
+        for i, (row, grain, w, pattern) in enumerate(kept)
+    ]
     log.info("detection: %d anomaly windows in %s .. %s", len(rows), start, end)
     return pl.DataFrame(rows) if rows else pl.DataFrame()
 
 
-def _explain(
-    con,
-    row: dict,
-    grain: str,
-    span: tuple[datetime, datetime],
-    min_impact: float,
-    day_spend: float,
-    threshold: float,
-):
+def _keep(row: dict, min_impact: float, threshold: float) -> tuple[explain.Window, str] | None:
+    """(measures, pattern) of a window worth reporting, or None (hysteresis, then materiality)."""
     if row["buckets"] < SUSTAINED_BUCKETS and (
         row["score"] < threshold + STRONG_MARGIN or row["requests"] < LONE_MIN_REQUESTS
     ):
         return None  # a lone bucket must be clearly isolated and rest on a few requests; a sustained run may be milder
     w = _window(row)
     pattern = explain.classify(w, row["scope_type"])
-    impact = w.spend - w.expected_spend
-    if impact < min_impact and pattern != "error_storm":
+    if w.spend - w.expected_spend < min_impact and pattern != "error_storm":
         return None
+    return w, pattern
+
+
+def _root_causes(con, kept: list, span: tuple[datetime, datetime]) -> list[explain.Cause | None]:
+    """The root cause of every kept window, from one breakdown query per scope type and dimension."""
+    windows = []
+    for i, (row, _, _, _) in enumerate(kept):
+        # the usual mix is the day before the window (prompt versions and models roll over weeks)
+        ws, we = row["window_start"], row["window_end"]
+        b0, b1 = max(span[0], ws - timedelta(days=1)), we
+        if b0 >= ws:
+            b0, b1 = span
+        windows.append((i, row["scope_type"], row["scope_value"], ws, we, b0, b1))
+    frame = pl.DataFrame(
+        windows,
+        schema=[
+            "key",
+            "scope_type",
+            "scope_value",
+            "window_start",
+            "window_end",
+            "baseline_start",
+            "baseline_end",
+        ],
+        orient="row",
+    )
+    frames: dict[int, dict[str, pl.DataFrame]] = {i: {} for i in range(len(kept))}
+    for scope_type in buckets.SCOPE_TYPES:
+        these = frame.filter(pl.col("scope_type") == scope_type).drop("scope_type")
+        if these.is_empty():
+            continue
+        for dim in explain.DIMENSIONS[scope_type]:
+            parts = buckets.breakdowns(con, scope_type, dim, these).partition_by("key", as_dict=True)
+            for key in these["key"]:
+                frames[key][dim] = parts.get((key,), pl.DataFrame()).drop("key", strict=False)
+    return [
+        explain.root_cause(row["scope_type"], pattern, w, frames[i])
+        for i, (row, _, w, pattern) in enumerate(kept)
+    ]
+
+
+def _describe(row: dict, grain: str, w: explain.Window, pattern: str, cause, day_spend: float) -> dict:
+    """The alerts.anomalies row of one window."""
     window = (row["window_start"], row["window_end"])
-    # the usual mix is the day before the window (prompt versions and models roll over weeks)
-    before = (max(span[0], window[0] - timedelta(days=1)), window[1])
-    if before[0] >= window[0]:
-        before = span
-    cause = explain.root_cause(con, row["scope_type"], row["scope_value"], pattern, w, window, before)
+    impact = w.spend - w.expected_spend
     hours = (window[1] - window[0]).total_seconds() / 3600
     return {
         "anomaly_id": anomaly_id(row["scope_type"], row["scope_value"], grain, window[0]),

@@ -25,12 +25,8 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime
 
-import duckdb
 import polars as pl
-
-from alerts import buckets
 
 # sub-dimensions a scope is broken down by, in order of preference when nothing stands out
 DIMENSIONS: dict[str, tuple[str, ...]] = {
@@ -188,20 +184,12 @@ def _candidates(df: pl.DataFrame, measure: str, expected_total: float, dim: str)
     return out
 
 
-def root_cause(
-    con: duckdb.DuckDBPyConnection,
-    scope_type: str,
-    scope_value: str,
-    pattern: str,
-    w: Window,
-    window: tuple[datetime, datetime],
-    baseline: tuple[datetime, datetime],
-) -> Cause | None:
-    """The sub-dimension value that contributed most of the impact (see the module docstring)."""
-    frames = {
-        dim: buckets.breakdown(con, scope_type, scope_value, dim, window, baseline).fill_null(0.0)
-        for dim in DIMENSIONS[scope_type]
-    }
+def root_cause(scope_type: str, pattern: str, w: Window, frames: dict[str, pl.DataFrame]) -> Cause | None:
+    """The sub-dimension value that contributed most of the impact (see the module docstring).
+
+    `frames` holds, per dimension of the scope, the window's breakdown (`alerts.buckets.breakdowns`).
+    """
+    frames = {dim: df.fill_null(0.0) for dim, df in frames.items() if not df.is_empty()}
     for measure in DRIVERS[pattern]:
         by_dim = {dim: _candidates(df, measure, w.expected(measure), dim) for dim, df in frames.items()}
         if not any(by_dim.values()):

@@ -127,3 +127,17 @@ def test_features_are_deviations_not_levels(built, grain):
         df.filter(pl.col("scope_type") == "team").group_by("scope_value").agg(pl.col("z_spend").median())
     )
     assert medians["z_spend"].abs().max() < 0.5
+
+
+def test_demo_calls_detect_and_alert(wh, capsys):
+    """`burnrate demo` runs `alerts.pipeline.detect_and_alert` after its build: detect, then alert (console)."""
+    from burnrate.demo import _optional
+
+    cycle = _optional("alerts.pipeline", "detect_and_alert")(wh)
+    assert cycle.status == "ok", cycle.errors
+    assert _rows(wh, "select trigger, status from alerts.run_history") == [("demo", "ok")]
+    sent = _rows(wh, "select alert_key, channel from alerts.alert_outbox where status = 'sent'")
+    # only what ended within a day of the newest data is alerted: the history stays in the table
+    assert 1 <= len(sent) < _rows(wh, "select count(*) from alerts.anomalies where is_primary")[0][0]
+    assert all(channel == "console" for _, channel in sent)
+    assert all(key in capsys.readouterr().out for key, _ in sent)

@@ -148,3 +148,21 @@ def test_without_a_webhook_alerts_print_once_and_a_later_webhook_replays_nothing
         monkeypatch.setenv("SLACK_WEBHOOK_URL", srv.webhook_url)
         pipeline.run_cycle(queued, steps=("alert",))
         assert srv.messages == []
+
+
+def test_daily_digest_is_queued_once_and_sent(queued, slack):
+    from datetime import date
+
+    from alerts import notify
+
+    with warehouse.writer(queued) as con:
+        assert notify.queue_digest(con, queued, date(2026, 11, 19))
+        assert not notify.queue_digest(con, queued, date(2026, 11, 19))
+    pipeline.run_cycle(queued, steps=("alert",))
+    digest = next(m for m in slack.messages if m["text"].startswith("Burnrate digest 2026-11-19"))
+    blocks = [Block.parse(b) for b in digest["blocks"]]
+    assert isinstance(blocks[0], HeaderBlock) and "Thu 19 Nov 2026" in digest["blocks"][0]["text"]["text"]
+    fields = " ".join(f["text"] for f in digest["blocks"][1]["fields"])
+    assert "*LLM spend*\n$" in fields and "*Requests*" in fields
+    assert any("not built yet" in json.dumps(b) for b in digest["blocks"])  # budgets: the mart is not there
+    assert digest["blocks"][-2]["elements"][0]["url"].endswith("/anomalies?date=2026-11-19")
