@@ -7,7 +7,7 @@
 |---|---|
 | `error_storm` | error rate at least 10 points above its baseline (binomial z ≥ 4): failures and their retries |
 | `token_spike` | tokens per request ≥ 2.5× the baseline: prompt injection, abuse, a runaway context |
-| `leaked_key` | requests ≥ 1.5× the baseline *and* concentrated in one user or key (top user's share +15 points, or the scope is itself a user/key): leaked credentials |
+| `leaked_key` | requests ≥ 1.25× the baseline *and* concentrated in one user or key (top user's share +15 points, or the scope is itself a user/key): leaked credentials |
 | `cost_without_traffic` | cost per request ≥ 1.3× with requests under 1.5×: a model switch, a broken prompt cache |
 | `other` | anything else the forest found unusual |
 
@@ -147,7 +147,7 @@ def classify(w: Window, scope_type: str) -> str:
         scope_type in ("user", "api_key")
         or w.rate(w.top_user_requests) - w.rate(w.expected_top_user_requests) >= 0.15
     )
-    if w.requests_ratio >= 1.5 and concentrated:
+    if w.requests_ratio >= 1.25 and concentrated:
         return "leaked_key"
     if w.cost_per_request_ratio >= 1.3 and w.requests_ratio < 1.5:
         return "cost_without_traffic"

@@ -19,6 +19,7 @@ import logging
 import signal
 import threading
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -102,7 +103,7 @@ class Scheduler:
 
         if self.stop.is_set():
             return
-        day = day or (datetime.now().date() - timedelta(days=1))
+        day = day or (datetime.now(ZoneInfo(self.cfg.schedule.timezone)).date() - timedelta(days=1))
         try:
             with warehouse.writer(self.cfg) as con:
                 notify.queue_digest(con, self.cfg, day)

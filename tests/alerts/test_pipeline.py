@@ -148,3 +148,25 @@ def test_sigkill_while_sending_loses_nothing_and_duplicates_at_most_one(queued, 
     assert list(dict.fromkeys(keys)) == expected  # and in order
     statuses = _live(queued, "select status, count(*) from alerts.alert_outbox group by 1")
     assert statuses == [("sent", len(expected))]
+
+
+def test_scheduler_digest_job_queues_and_delivers_the_digest(queued):
+    from datetime import date
+
+    from alerts.schedule import Scheduler
+
+    scheduler = Scheduler(queued)
+    assert {job.id for job in scheduler.scheduler.get_jobs()} == {"cycle", "digest"}
+    scheduler.digest(date(2026, 11, 19))
+    rows = _live(queued, "select status, channel from alerts.alert_outbox where alert_key = 'digest:2026-11-19'")
+    assert rows == [("sent", "console")]
+    assert _live(queued, "select trigger, status, step from alerts.run_history") == [("schedule", "ok", "alert")]
+
+
+@pytest.mark.parametrize("cron", ["every minute", "* * *", "61 * * * *"])
+def test_a_bad_schedule_is_a_configuration_error(cron):
+    from alerts.schedule import cron_trigger
+    from burnrate.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="schedule.cycle_cron"):
+        cron_trigger(cron, "UTC")
