@@ -5,7 +5,8 @@ commit together. Rules:
 
 * one alert per event, for its primary anomaly, when its severity is at least `alerts.min_severity` and its
   window ended within `alerts.recent_hours` of the newest data (history found on a first run is recorded,
-  not broadcast) — and no alert was queued for that event before;
+  not broadcast) — and no alert was queued before for that event or any of its anomalies (a later run may
+  regroup an incident under another primary);
 * anomalies in a scope whose budget is at or above critical are escalated one severity level;
 * budget tier crossings, quota tiers and forecast breaches from `alerts.budgets`;
 * the daily digest (`digest:<date>`), queued by the scheduler's digest job or `burnrate alert --digest`.
@@ -50,12 +51,17 @@ def queue_anomalies(
         return 0
     floor = SEVERITIES.index(cfg.alerts.min_severity) if cfg.alerts.min_severity in SEVERITIES else 0
     recent = newest - timedelta(hours=float(cfg.alerts.recent_hours))
-    done = outbox.alerted_events(con)
+    done = outbox.alerted(con)
+    members: dict[str, set[str]] = {}
+    for event_id, anomaly_id in found.select("event_id", "anomaly_id").iter_rows():
+        members.setdefault(event_id, set()).add(anomaly_id)
     queued = 0
     rows = found.filter(pl.col("is_primary")).sort("window_start").iter_rows(named=True)
     for a in rows:
-        if SEVERITIES.index(a["severity"]) < floor or a["window_end"] < recent or a["event_id"] in done:
+        if SEVERITIES.index(a["severity"]) < floor or a["window_end"] < recent:
             continue
+        if a["event_id"] in done or members[a["event_id"]] & done:
+            continue  # this incident was alerted already, perhaps under another primary
         key = f"anomaly:{a['anomaly_id']}"
         budget = budgets.pct_of_budget((a["scope_type"], a["scope_value"]), budget_rows, team_of)
         payload, url = messages.anomaly(a, key, cfg.alerts.dashboard_url, budget)

@@ -67,10 +67,12 @@ def enqueue(
     return True
 
 
-def alerted_events(con: duckdb.DuckDBPyConnection) -> set[str]:
+def alerted(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Event ids and anomaly ids that already have an alert (an event regrouped later is not alerted twice)."""
     tables.ensure(con)
     rows = con.execute(
-        "select distinct event_id from alerts.alert_outbox where event_id is not null"
+        "select event_id from alerts.alert_outbox where event_id is not null "
+        "union select subject_id from alerts.alert_outbox where kind = 'anomaly'"
     ).fetchall()
     return {r[0] for r in rows}
 
