@@ -62,8 +62,9 @@ def test_old_and_minor_anomalies_are_recorded_not_alerted(cfg, monkeypatch):
 
     strict = config.load()
     found = pl.DataFrame([_anomaly("c1", "c1", True)])
+    fresh, days_later = datetime(2026, 11, 19, 23), datetime(2026, 11, 25)
     with warehouse.writer(strict) as con:
-        assert notify.queue_anomalies(con, strict, found, datetime(2026, 11, 19, 23), [], {}) == 0  # medium < high
+        assert notify.queue_anomalies(con, strict, found, fresh, [], {}) == 0  # medium < high
     with warehouse.writer(cfg) as con:
-        assert notify.queue_anomalies(con, cfg, found, datetime(2026, 11, 25), [], {}) == 0  # ended days ago
-        assert notify.queue_anomalies(con, cfg, found, datetime(2026, 11, 19, 23), [], {}) == 1
+        assert notify.queue_anomalies(con, cfg, found, days_later, [], {}) == 0  # ended days before
+        assert notify.queue_anomalies(con, cfg, found, fresh, [], {}) == 1

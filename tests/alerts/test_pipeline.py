@@ -112,7 +112,9 @@ def test_sigkill_mid_cycle_then_restart_completes_the_work(wh, built, tmp_path):
     assert "stopped before the run finished" in runs[0][2] and runs[1][2] is None
     assert set(json.loads(runs[1][3])) == {"ingest", "build", "detect", "alert"}
     with warehouse.reader(wh) as con:  # published for the dashboard, with the run's outcome
-        assert con.execute("select count(*) from alerts.run_history where status = 'ok'").fetchall()[0][0] == 1
+        assert (
+            con.execute("select count(*) from alerts.run_history where status = 'ok'").fetchall()[0][0] == 1
+        )
     # consistent and complete: every source loaded once, marts built, anomalies detected once
     assert _live(wh, "select count(*) from raw.dcgm_samples")[0][0] > 0
     dupes = _live(wh, "select count(*) - count(distinct (source, path)) from meta.ingest_files")[0][0]
@@ -158,9 +160,13 @@ def test_scheduler_digest_job_queues_and_delivers_the_digest(queued):
     scheduler = Scheduler(queued)
     assert {job.id for job in scheduler.scheduler.get_jobs()} == {"cycle", "digest"}
     scheduler.digest(date(2026, 11, 19))
-    rows = _live(queued, "select status, channel from alerts.alert_outbox where alert_key = 'digest:2026-11-19'")
+    rows = _live(
+        queued, "select status, channel from alerts.alert_outbox where alert_key = 'digest:2026-11-19'"
+    )
     assert rows == [("sent", "console")]
-    assert _live(queued, "select trigger, status, step from alerts.run_history") == [("schedule", "ok", "alert")]
+    assert _live(queued, "select trigger, status, step from alerts.run_history") == [
+        ("schedule", "ok", "alert")
+    ]
 
 
 @pytest.mark.parametrize("cron", ["every minute", "* * *", "61 * * * *"])
