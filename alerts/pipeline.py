@@ -15,6 +15,7 @@ there, and the run ends `failed` with the reason (exit code 4 when a source or S
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -72,7 +73,7 @@ def sources(cfg: Config) -> list[tuple[str, str, str, dict]]:
 
 def ingest_step(cfg: Config, cycle: Cycle, stop: threading.Event | None) -> dict:
     """Every configured source through its ingester's public function; one failing source does not stop the rest."""
-    from burnrate.console import err
+    from burnrate.console import err, progress
 
     done: dict = {}
     plan = sources(cfg)
@@ -89,8 +90,9 @@ def ingest_step(cfg: Config, cycle: Cycle, stop: threading.Event | None) -> dict
             cycle.notes.append(f"{name}: this ingester is not built yet; skipped")
             continue
         try:
-            with warehouse.writer(cfg, take_lock=False) as con:
-                summary = fn(con, cfg, **({"paths": kwargs["paths"]} if "paths" in kwargs else {}))
+            with warehouse.writer(cfg, take_lock=False) as con, progress() as bar:
+                extra = {"progress": bar} if "progress" in inspect.signature(fn).parameters else {}
+                summary = fn(con, cfg, *([kwargs["paths"]] if "paths" in kwargs else []), **extra)
             err.print(summary.line(), soft_wrap=True)
             done[name] = summary.counts.as_dict() | {"failures": len(summary.failures)}
         except SourceUnavailable as exc:
@@ -104,7 +106,7 @@ def ingest_step(cfg: Config, cycle: Cycle, stop: threading.Event | None) -> dict
 def build_step(cfg: Config, cycle: Cycle, stop: threading.Event | None) -> dict:
     from burnrate.build import build
 
-    result = build(cfg, show_progress=False, publish=False, take_lock=False)
+    result = build(cfg, show_progress=True, publish=False, take_lock=False)
     if not result.success:
         cycle.errors.append(f"build: {len(result.failures)} failing nodes: " + "; ".join(result.failures[:3]))
     return {"nodes": result.nodes, "warnings": len(result.warnings), "failures": len(result.failures)}

@@ -68,31 +68,27 @@ def _sources(built) -> dict[str, str]:
     }
 
 
-def test_scheduler_runs_cycles_and_stops_cleanly_on_sigterm(wh, tmp_path):
-    log = tmp_path / "schedule.log"
-    proc = _start(wh, ["schedule"], log, BURNRATE_SCHEDULE_CYCLE_CRON="*/3 * * * * *")
-    try:
-        _wait_for(
-            lambda: ("schedule", "ok", "alert") in _published_runs(wh), 300, "a finished cycle", proc, log
-        )
-        _wait_for(
-            lambda: "─ build" in log.read_text().split("cycle")[-1], 120, "the next cycle's build", proc, log
-        )
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=300) == 0, log.read_text()[-3000:]
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    runs = _live(wh, "select trigger, status from alerts.run_history order by started_at")
-    assert runs[0] == ("schedule", "ok")
-    assert runs[-1] == ("schedule", "interrupted")
-    assert not any(status == "running" for _, status in runs)
-    assert "received SIGTERM" in log.read_text() and "scheduler stopped" in log.read_text()
+def test_run_does_one_full_cycle(wh, built, tmp_path):
+    log = tmp_path / "run.log"
+    proc = _start(wh, ["run"], log, **_sources(built))
+    assert proc.wait(timeout=600) == 0, log.read_text()[-3000:]
+    text = log.read_text()
+    assert ": ok in" in text and all(f"{step}:" in text for step in ("ingest", "build", "detect", "alert"))
+    (trigger, status, error, rows), *more = _live(
+        wh, "select trigger, status, error, rows from alerts.run_history"
+    )
+    assert (trigger, status, error, more) == ("manual", "ok", None, [])
+    assert set(json.loads(rows)) == {"ingest", "build", "detect", "alert"}
+    assert _live(wh, "select count(*) from raw.dcgm_samples")[0][0] > 0  # a source the build had not seen
+    assert _live(wh, "select count(*) from alerts.anomalies")[0][0] > 0
+    with warehouse.reader(wh) as con:  # published for the dashboard, with the run's outcome
+        assert con.execute("select status from alerts.run_history").fetchall() == [("ok",)]
 
 
-def test_sigkill_mid_cycle_then_restart_completes_the_work(wh, built, tmp_path):
+def test_scheduler_killed_mid_cycle_restarts_completes_the_work_and_stops_on_sigterm(wh, built, tmp_path):
+    cron = {"BURNRATE_SCHEDULE_CYCLE_CRON": "*/2 * * * * *", **_sources(built)}
     log = tmp_path / "killed.log"
-    proc = _start(wh, ["schedule"], log, BURNRATE_SCHEDULE_CYCLE_CRON="*/2 * * * * *", **_sources(built))
+    proc = _start(wh, ["schedule"], log, **cron)
     try:
         _wait_for(lambda: "─ build" in log.read_text(), 300, "the build step", proc, log)
         time.sleep(2)  # dbt is writing models now
@@ -100,25 +96,30 @@ def test_sigkill_mid_cycle_then_restart_completes_the_work(wh, built, tmp_path):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
 
-    # `burnrate run`: one full cycle now, which also finishes what the killed one left
+    # the restarted scheduler marks the dead run, completes a cycle, then stops cleanly on SIGTERM
     log2 = tmp_path / "restart.log"
-    again = _start(wh, ["run"], log2, **_sources(built))
-    assert again.wait(timeout=600) == 0, log2.read_text()[-3000:]
+    proc = _start(wh, ["schedule"], log2, **cron)
+    try:
+        _wait_for(
+            lambda: ("schedule", "ok", "alert") in _published_runs(wh), 300, "a finished cycle", proc, log2
+        )
+        _wait_for(lambda: "─ build" in log2.read_text().split(": ok")[-1], 120, "the next build", proc, log2)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=300) == 0, log2.read_text()[-3000:]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
     text = log2.read_text()
-    assert "had been interrupted" in text and ": ok in" in text
-    assert all(f"{step}:" in text for step in ("ingest", "build", "detect", "alert"))
+    assert "had been interrupted" in text and "received SIGTERM" in text and "scheduler stopped" in text
     runs = _live(wh, "select trigger, status, error, rows from alerts.run_history order by started_at")
-    assert [(t, s) for t, s, _, _ in runs] == [("schedule", "interrupted"), ("manual", "ok")]
+    assert [s for _, s, _, _ in runs] == ["interrupted", "ok", "interrupted"]
+    assert all(t == "schedule" for t, _, _, _ in runs)
     assert "stopped before the run finished" in runs[0][2] and runs[1][2] is None
     assert set(json.loads(runs[1][3])) == {"ingest", "build", "detect", "alert"}
-    with warehouse.reader(wh) as con:  # published for the dashboard, with the run's outcome
-        assert (
-            con.execute("select count(*) from alerts.run_history where status = 'ok'").fetchall()[0][0] == 1
-        )
-    # consistent and complete: every source loaded once, marts built, anomalies detected once
+    # consistent and complete: every source loaded once, marts built, anomalies detected, alerts unique
     assert _live(wh, "select count(*) from raw.dcgm_samples")[0][0] > 0
-    dupes = _live(wh, "select count(*) - count(distinct (source, path)) from meta.ingest_files")[0][0]
-    assert dupes == 0
+    assert _live(wh, "select count(*) - count(distinct (source, path)) from meta.ingest_files")[0][0] == 0
+    assert _live(wh, "select count(*) from marts.fct_llm_requests")[0][0] > 0
     assert _live(wh, "select count(*) from alerts.anomalies")[0][0] > 0
     assert _live(wh, "select count(*) - count(distinct alert_key) from alerts.alert_outbox")[0][0] == 0
 
