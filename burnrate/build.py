@@ -140,7 +140,10 @@ def build(
                 ensure_raw_tables(con)  # sources never ingested still exist (empty) for the staging views
         result = run_dbt(cfg, args, target=target, show_progress=show_progress)
         if result.success and publish and (target or cfg.dbt.target) == "duckdb":
+            from burnrate import datadocs
+
             with warehouse.writer(cfg, take_lock=False) as con:
+                datadocs.write(con, project_dir() / "target" / "manifest.json")
                 warehouse.publish(con, cfg)
     return result
 

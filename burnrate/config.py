@@ -211,6 +211,46 @@ SETTINGS: list[Setting] = [
     # serve
     Setting("serve", "host", "127.0.0.1", "address the dashboard binds"),
     Setting("serve", "port", 8501, "port the dashboard listens on"),
+    Setting(
+        "serve",
+        "public_url",
+        "",
+        "URL people open the dashboard at (printed by `burnrate serve`); empty = http://<host>:<port>",
+    ),
+    Setting(
+        "serve",
+        "cache_ttl_seconds",
+        300,
+        "how long a dashboard query result is reused; a new published snapshot is always read at once",
+    ),
+    Setting(
+        "serve", "query_timeout_seconds", 30.0, "ad-hoc SQL (SQL page, `burnrate sql`) stops after this long"
+    ),
+    Setting("serve", "row_limit", 10000, "most rows ad-hoc SQL returns (SQL page, `burnrate sql`)"),
+    Setting(
+        "serve",
+        "currency_rates",
+        [],
+        "extra display currencies as CODE=units per USD, e.g. EUR=0.92 (fixed rates you set; data stays USD)",
+    ),
+    Setting(
+        "serve",
+        "auth_required",
+        False,
+        "require an OIDC login (st.login; configure [auth] in .streamlit/secrets.toml); off by default",
+    ),
+    Setting(
+        "serve",
+        "auth_provider",
+        "",
+        "named [auth.<provider>] section of .streamlit/secrets.toml to log in with; empty = the [auth] section",
+    ),
+    Setting(
+        "serve",
+        "allowed_emails",
+        [],
+        "who may use the dashboard when auth_required: emails, or @domain for a whole domain; empty = anyone who logs in",
+    ),
     # detect
     Setting(
         "detect", "window_days", 35, "trailing days of requests the baselines and the forest are trained on"

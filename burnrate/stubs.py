@@ -18,6 +18,4 @@ def _stub(name: str, summary: str, issue: str) -> click.Command:
     return command
 
 
-serve = _stub("serve", "Serve the dashboard on http://127.0.0.1:8501.", "dashboard issue")
-sql = _stub("sql", "Run read-only SQL on the published warehouse snapshot.", "dashboard issue")
 bench = _stub("bench", "Benchmark every stage at a scale (1m, 3m, 10m requests).", "benchmark issue")

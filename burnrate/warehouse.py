@@ -30,8 +30,11 @@ from burnrate.errors import BurnrateError, WarehouseBusy
 
 log = logging.getLogger(__name__)
 
-# Schemas copied into the published snapshot: what the dashboard, alerts and analysts read.
-PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "alerts")
+# Schemas copied into the published snapshot: what the dashboard, alerts and analysts read (`docs` is the
+# data dictionary `burnrate build` writes from dbt's manifest).
+PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "alerts", "docs")
+# What unqualified table names resolve to for readers.
+SEARCH_PATH: tuple[str, ...] = ("marts", "alerts", "main")
 CURRENT = "current.duckdb"
 
 
@@ -154,7 +157,7 @@ def reader(cfg: Config, *, live: bool = False, attempts: int = 20) -> Iterator[d
         _session_settings(con)
         present = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
         # a live warehouse may not have every published schema yet (alerts before the first alert run)
-        schemas = ",".join(s for s in PUBLISHED_SCHEMAS + ("main",) if s in present)
+        schemas = ",".join(s for s in SEARCH_PATH if s in present)
         con.execute(f"SET search_path = '{schemas}'")
         yield con
     finally:

@@ -9,7 +9,7 @@ from burnrate.cli import LazyGroup
 SOURCES: dict[str, str] = {
     "langfuse": "ingest.llmcli:langfuse",
     "helicone": "ingest.llmcli:helicone",
-    "billing": "ingest.stubs:billing",
+    "billing": "ingest.billing:command",
     "dcgm": "ingest.dcgm:command",
 }
 

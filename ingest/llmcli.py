@@ -38,7 +38,7 @@ Without --from-files, pulls {api} ({keys} from the environment) in time windows,
 one committed page at a time: a re-run resumes where the last one stopped, re-pulls a trailing lag window
 to catch records updated after creation, and keeps exactly one row per id (the latest version).
 
-With --from-files, loads export files instead; files already loaded are skipped by fingerprint, a changed
+With --from-files PATH… (or just PATH…), loads export files instead; files already loaded are skipped by fingerprint, a changed
 file is re-read. Bad records go to meta.quarantine with file + line (or API window) and reason.
 
 Exit codes: 0 ok (quarantined rows are reported, not failures), 1 nothing could be loaded,
@@ -54,24 +54,27 @@ Exit codes: 0 ok (quarantined rows are reported, not failures), 1 nothing could 
     @click.option(
         "--from-files",
         "from_files",
-        multiple=True,
-        metavar="PATH",
-        help="load export files instead of calling the API: a file, a folder (searched recursively) or a "
-        "glob; repeat the option for several",
+        is_flag=True,
+        help="load the export files named by PATH… instead of calling the API (each a file, a folder "
+        "searched recursively, or a glob)",
     )
+    @click.argument("paths", nargs=-1, metavar="[PATH]...")
     @pass_state
-    def command(state: State, since, until, from_files) -> None:
+    def command(state: State, since, until, from_files, paths) -> None:
         from burnrate import warehouse
 
         source = importlib.import_module(module)
         cfg = state.config
+        if from_files and not paths:
+            raise click.UsageError("--from-files needs at least one PATH")
+        from_files = list(paths)
         if from_files and (since or until):
             raise click.UsageError("--since/--until apply to API pulls, not to --from-files")
         summary = None
         try:
             with warehouse.writer(cfg) as con, console.progress() as bar:
                 if from_files:
-                    summary = source.ingest_files(con, cfg, list(from_files), progress=bar)
+                    summary = source.ingest_files(con, cfg, from_files, progress=bar)
                 else:
                     summary = source.pull(con, cfg, since=since, until=until, progress=bar)
         except BurnrateError as exc:

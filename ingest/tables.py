@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
-from ingest import dcgm_samples, landing
+from ingest import billing, billing_load, dcgm_samples, landing
 from ingest.helicone import REQUESTS
 from ingest.langfuse import OBSERVATIONS, TRACES_SPEC
 
@@ -22,3 +22,5 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     for spec in SPECS:
         con.execute(spec.ddl())
     dcgm_samples.ensure_table(con)
+    for module in billing.FORMATS.values():
+        billing_load.ensure_table(con, module.LAYOUT)

@@ -136,3 +136,30 @@
 {% macro compact_date_to_dashed(text) -%}
     {{ regex_replace_all(text, "'-(20[0-9][0-9])(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])(-|:|$)'", "'-\\1-\\2-\\3\\4'") }}
 {%- endmacro %}
+
+{#- A list of {key, value} structs (GCP labels) as JSON object text, like FOCUS Tags. -#}
+{% macro key_value_list_json(list_column) -%}
+    {{ return(adapter.dispatch('key_value_list_json', 'burnrate')(list_column)) }}
+{%- endmacro %}
+
+{% macro default__key_value_list_json(list_column) -%}
+    to_json(map_from_entries({{ list_column }}))
+{%- endmacro %}
+
+{% macro duckdb__key_value_list_json(list_column) -%}
+    {#- built as text, so a key repeated in a malformed export does not fail the build (the first one is read) -#}
+    ('{' || array_to_string(list_transform({{ list_column }}, lambda kv: to_json(kv.key) || ':' || to_json(kv.value)), ',') || '}')
+{%- endmacro %}
+
+{#- One output row per element of a list column: use in a select list, `{{ list_unnested('credits') }} as credit`. -#}
+{% macro list_unnested(list_column) -%}
+    {{ return(adapter.dispatch('list_unnested', 'burnrate')(list_column)) }}
+{%- endmacro %}
+
+{% macro default__list_unnested(list_column) -%}
+    explode({{ list_column }})
+{%- endmacro %}
+
+{% macro duckdb__list_unnested(list_column) -%}
+    unnest({{ list_column }})
+{%- endmacro %}

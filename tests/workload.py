@@ -18,6 +18,7 @@ from burnrate import config, warehouse
 FILE_SOURCES = [
     ("ingest.langfuse", "langfuse"),
     ("ingest.helicone", "helicone"),
+    ("ingest.billing", "billing"),
     ("ingest.dcgm", "dcgm/snapshots"),
 ]
 

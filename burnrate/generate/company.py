@@ -8,10 +8,11 @@ random generator): the repo's dbt seeds are derived from `company_tables()`, and
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cache
 
-from burnrate.generate.catalog import FEATURES, GPU_NODES, MODELS
+from burnrate.generate.catalog import FEATURE_INDEX, FEATURES, GPU_NODES, MODEL_INDEX, MODELS
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,31 @@ def model_rows() -> list[dict]:
     ]
 
 
+def gpu_workload_rows() -> list[dict]:
+    """What each GPU workload serves: Kubernetes namespace + pod name prefix (the pod name without its ordinal
+    suffix) -> the company model it serves (blank when it serves no logged LLM traffic, e.g. a batch embedder),
+    so GPU cost can be put next to the requests that model served."""
+    rows: dict[tuple[str, str], dict] = {}
+    for node in GPU_NODES:
+        for pod, container, _gpus, features in node.pods:
+            served = {
+                model
+                for f in features
+                for model, _share in FEATURES[FEATURE_INDEX[f]].models
+                if MODELS[MODEL_INDEX[model]].route == "self_hosted"
+            }
+            if len(served) > 1:
+                raise ValueError(f"{pod}: serves more than one model ({sorted(served)})")
+            prefix = re.sub(r"-[0-9]+$", "", pod)
+            rows[node.namespace, prefix] = {
+                "namespace": node.namespace,
+                "pod_prefix": prefix,
+                "container": container,
+                "model_key": next(iter(served), ""),
+            }
+    return list(rows.values())
+
+
 def company_tables() -> dict[str, list[dict]]:
     """The lookup tables a company keeps, as lists of rows (column order = dict order).
 
@@ -210,4 +236,5 @@ def company_tables() -> dict[str, list[dict]]:
             }
             for n in GPU_NODES
         ],
+        "gpu_workloads": gpu_workload_rows(),
     }

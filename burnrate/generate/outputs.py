@@ -148,6 +148,7 @@ SEED_TABLES = {
     "namespace_teams": "namespace_teams",
     "account_teams": "account_teams",
     "gpu_nodes": "gpu_nodes",
+    "gpu_workloads": "gpu_workloads",
     "llm_models": "models",
 }
 

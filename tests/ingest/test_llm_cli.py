@@ -60,6 +60,12 @@ def test_files_end_to_end_into_a_duckdb_file(tmp_path):
     assert out.returncode == 0 and "helicone: 1 new" in out.stdout, out.stderr
     again = run_cli("ingest", "langfuse", "--from-files", str(tmp_path / "langfuse"), env=env)
     assert "0 new" in again.stdout and "1 already ingested" in again.stdout
+    # several paths after one --from-files, as a shell glob expands them
+    files = sorted(str(p) for p in (tmp_path / "langfuse").rglob("*") if p.is_file()) + [str(hc_dir)]
+    several = run_cli("ingest", "langfuse", "--from-files", *files[:-1], env=env)
+    assert several.returncode == 0 and "1 already ingested" in several.stdout, several.stderr
+    usage = run_cli("ingest", "langfuse", "--from-files", env=env)
+    assert usage.returncode == 2 and "needs at least one PATH" in usage.stderr
     con = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True)
     assert con.execute("select count(*) from raw.langfuse_observations").fetchone()[0] == 5
     assert con.execute("select cost from raw.helicone_requests").fetchone()[0] == 0.5

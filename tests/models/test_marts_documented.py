@@ -18,7 +18,15 @@ def _marts(built) -> dict:
 
 def test_every_mart_states_its_grain(built):
     marts = _marts(built)
-    assert {"fct_llm_requests", "dim_teams", "dim_features", "dim_models"} <= set(marts)
+    assert {
+        "fct_llm_requests",
+        "dim_teams",
+        "dim_features",
+        "dim_models",
+        "fct_cloud_costs_daily",
+        "fct_ai_token_charges_daily",
+        "fct_gpu_usage_hourly",
+    } <= set(marts)
     for name, node in marts.items():
         assert "grain: one row per" in node["description"].lower(), name
 

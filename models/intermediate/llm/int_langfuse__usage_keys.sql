@@ -1,6 +1,7 @@
--- A table, not a view: int_langfuse__generations reads it when it compiles, and its tests read it too;
--- listing the keys of every observation once is enough.
-{{ config(materialized='table') }}
+-- Materialized, not a view: int_langfuse__generations reads it when it compiles, and its tests read it too.
+-- Incremental: a run lists the keys of the observations of the last `incremental_lookback_days` days and
+-- merges them in (a key seen once stays).
+{{ config(materialized='incremental', unique_key='usage_key', incremental_strategy='delete+insert') }}
 -- Every usage key Langfuse observations carry, classified into a token bucket by its name. SDKs name the
 -- same bucket differently (input_cached_tokens, cache_read_input_tokens, input_cache_read,
 -- prompt_details.cache_read…; see shared/reference/llm-logs.md §1.6): the patterns below are tried in order.
@@ -9,8 +10,13 @@ with
 
 keys as (
 
-    select distinct {{ json_keys_unnested('usage_details') }} as usage_key
-    from {{ ref('stg_langfuse__observations') }}
+    select usage_key, max(started_at) as last_seen_at
+    from (
+        select {{ json_keys_unnested('usage_details') }} as usage_key, started_at
+        from {{ ref('stg_langfuse__observations') }}
+        {% if is_incremental() %}where started_at >= {{ incremental_cutoff('last_seen_at') }}{% endif %}
+    ) as observation_keys
+    group by usage_key
 
 ),
 
@@ -18,6 +24,7 @@ classified as (
 
     select
         usage_key,
+        last_seen_at,
         case
             when lower(usage_key) in ('total', 'total_tokens') then 'total'
             when {{ regex_matches('lower(usage_key)', "'cache_read|cached'") }} then 'cache_read'

@@ -1,13 +1,14 @@
-{{ config(materialized='incremental', unique_key='request_id', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', unique_key='request_date', incremental_strategy='delete+insert') }}
 -- Materialized, not a view: four models read it (model resolution, price days, overrides, attribution).
--- Incremental like fct_llm_requests (the last `incremental_lookback_days` days are re-read), so a daily run
--- parses only recent raw logs: the day filter reaches the raw scans through the staging dedupe windows.
+-- Incremental like fct_llm_requests: a run re-reads the last `incremental_lookback_days` whole days and
+-- replaces those days (delete+insert by request_date), so a daily run parses only recent raw logs — the day
+-- filter reaches the raw scans through the staging dedupe windows.
 -- One row per LLM request from every log source, in one shape, routed to a provider.
 -- Counted once: a request logged by both Helicone and Langfuse (Langfuse metadata.helicone_request_id =
 -- Helicone request_id) keeps Helicone's row (the gateway's record of the provider's response: HTTP status,
 -- usage as the provider returned it, complete on first write) and takes the trace, session, prompt and tags
--- Helicone lacks from the Langfuse observation. Both spellings of such a request share one request_id, so an
--- incremental run that sees the Langfuse observation first replaces it when the Helicone row arrives.
+-- Helicone lacks from the Langfuse observation. Both spellings of such a request share one request_id, so when an
+-- incremental run sees the Langfuse observation first, a later run replaces it with the Helicone row.
 
 {%- set context = ['trace_id', 'session_id', 'api_key_id', 'user_id', 'tagged_team_id', 'tagged_feature_id',
                    'prompt_name', 'prompt_version'] %}

@@ -1,15 +1,16 @@
 {{
     config(
         materialized='incremental',
-        unique_key='request_id',
+        unique_key='request_date',
         incremental_strategy='delete+insert',
         on_schema_change='fail'
     )
 }}
 -- One row per LLM request (Langfuse and Helicone, counted once), priced and attributed.
--- Incremental by UTC request day: each run re-processes the last `incremental_lookback_days` days to pick up
--- late updates (unfinished Langfuse observations completed later, a Helicone twin arriving after its
--- Langfuse observation); older days are kept as they are.
+-- Incremental by UTC request day: each run re-processes the last `incremental_lookback_days` whole days and
+-- replaces them (delete+insert by request_date: cheaper than by request id, and exact because a run always
+-- rebuilds whole days), picking up late updates (unfinished Langfuse observations completed later, a Helicone
+-- twin arriving after its Langfuse observation); older days are kept as they are.
 
 with
 
