@@ -117,8 +117,14 @@ def build(
     target: str | None = None,
     show_progress: bool = True,
     publish: bool = True,
+    take_lock: bool = True,
 ) -> BuildResult:
-    """`dbt build` under the writer lock, then publish the marts snapshot (duckdb target only)."""
+    """`dbt build` under the writer lock, then publish the marts snapshot (duckdb target only).
+
+    `take_lock=False` is for a caller that already holds the writer lock (the pipeline's cycle).
+    """
+    import contextlib
+
     from burnrate import warehouse
 
     args = ["build"]
@@ -126,7 +132,7 @@ def build(
         args.append("--full-refresh")
     if select:
         args += ["--select", *select]
-    with warehouse.writer_lock(cfg):
+    with warehouse.writer_lock(cfg) if take_lock else contextlib.nullcontext():
         if (target or cfg.dbt.target) == "duckdb":
             from ingest.tables import ensure_raw_tables
 

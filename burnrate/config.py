@@ -50,6 +50,9 @@ SECTION_DOCS = {
     "dcgm": "NVIDIA DCGM GPU metrics: dcgm-exporter text snapshots or a Prometheus server.",
     "dbt": "The dbt build (`burnrate build`).",
     "serve": "The Streamlit dashboard (`burnrate serve`).",
+    "detect": "Anomaly detection (`burnrate detect`): an isolation forest over per-scope hourly and daily buckets.",
+    "alerts": "Budget and anomaly alerts (`burnrate alert`): Slack incoming webhook (SLACK_WEBHOOK_URL) or the console.",
+    "schedule": "The scheduler (`burnrate schedule`): ingest → build → detect → alert on a cron schedule, and a daily digest.",
 }
 
 SETTINGS: list[Setting] = [
@@ -247,6 +250,66 @@ SETTINGS: list[Setting] = [
         "allowed_emails",
         [],
         "who may use the dashboard when auth_required: emails, or @domain for a whole domain; empty = anyone who logs in",
+    ),
+    # detect
+    Setting(
+        "detect", "window_days", 35, "trailing days of requests the baselines and the forest are trained on"
+    ),
+    Setting("detect", "grains", ["hour", "day"], "bucket sizes scored: hour, day or both"),
+    Setting(
+        "detect",
+        "threshold",
+        0.55,
+        "isolation-forest score (0-1, higher = more isolated) from which a bucket is anomalous",
+    ),
+    Setting(
+        "detect",
+        "min_impact_usd",
+        0.0,
+        "smallest spend impact (actual - expected, USD) an anomaly window must have; 0 = 10% of the "
+        "company's median spend per bucket (error storms are kept regardless)",
+    ),
+    # alerts
+    Setting(
+        "alerts",
+        "dashboard_url",
+        "http://127.0.0.1:8501",
+        "base URL of the dashboard, used for the 'Open in Burnrate' link in alerts",
+        "BURNRATE_DASHBOARD_URL",
+    ),
+    Setting(
+        "alerts",
+        "min_severity",
+        "low",
+        "anomalies below this severity (low, medium, high, critical) are not alerted",
+    ),
+    Setting(
+        "alerts",
+        "recent_hours",
+        24,
+        "only anomalies ending within this many hours of the newest data are alerted (older ones are recorded, "
+        "not sent: a first run over months of history does not flood the channel)",
+    ),
+    Setting(
+        "alerts",
+        "send_budget_seconds",
+        60.0,
+        "longest one run spends delivering (retries, Retry-After waits); what is left stays pending for the next run",
+    ),
+    # schedule
+    Setting(
+        "schedule",
+        "cycle_cron",
+        "*/15 * * * *",
+        "when a cycle (ingest, build, detect, alert) runs: 5-field crontab, or 6 fields with seconds first",
+    ),
+    Setting("schedule", "digest_time", "09:00", "local time (HH:MM, schedule.timezone) of the daily digest"),
+    Setting("schedule", "timezone", "UTC", "time zone of cycle_cron and digest_time (IANA name)"),
+    Setting(
+        "schedule",
+        "misfire_grace_seconds",
+        300,
+        "a run that could not start on time (busy, machine asleep) still runs if this late; missed runs coalesce",
     ),
 ]
 

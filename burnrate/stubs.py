@@ -18,12 +18,4 @@ def _stub(name: str, summary: str, issue: str) -> click.Command:
     return command
 
 
-detect = _stub("detect", "Detect anomalous spend with an isolation forest.", "detection issue")
-alert = _stub("alert", "Send pending budget and anomaly alerts (Slack, or the console).", "detection issue")
-run = _stub(
-    "run", "Run one full cycle now: ingest every configured source, build, detect, alert.", "detection issue"
-)
-schedule = _stub(
-    "schedule", "Run the cycle on the schedules in burnrate.toml until stopped.", "detection issue"
-)
 bench = _stub("bench", "Benchmark every stage at a scale (1m, 3m, 10m requests).", "benchmark issue")

@@ -1,7 +1,7 @@
 """A small threaded HTTP server for fake vendor APIs, with an injectable fault plan.
 
 Subclasses implement `handle(method, path, query, body, headers) -> (status, payload)`; the payload is
-JSON-encoded. Faults are consumed in order by matching requests:
+JSON-encoded, except a `str` payload, which is sent as text/plain (Slack webhooks answer `ok`). Faults are consumed in order by matching requests:
 
     with FakeLangfuse(records) as srv:            # starts on a free 127.0.0.1 port, stops on exit
         srv.faults.add("429", retry_after=1)      # next matching request gets 429 + Retry-After
@@ -111,11 +111,19 @@ class FakeServer:
                     elif fault.kind == "malformed":
                         return self._send(200, b'{"data": [{"id": "trunc', extra)
                 status, payload = server.handle(method, parts.path, query, body, self.headers)
+                if isinstance(payload, str):
+                    return self._send(status, payload.encode(), content_type="text/plain; charset=utf-8")
                 self._send(status, json.dumps(payload).encode())
 
-            def _send(self, status: int, data: bytes, headers: dict | None = None) -> None:
+            def _send(
+                self,
+                status: int,
+                data: bytes,
+                headers: dict | None = None,
+                content_type: str = "application/json",
+            ) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
