@@ -53,7 +53,11 @@ def test_every_page_says_what_to_run_without_a_snapshot(empty_cfg, use_cfg, page
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_loads_on_the_pipeline_warehouse(built_cfg, use_cfg, page):
+@pytest.mark.parametrize("warehouse_fixture", ["built_cfg", "llm_only_cfg"])
+def test_every_page_loads_on_the_pipeline_warehouse(request, warehouse_fixture, use_cfg, page):
+    """The pipeline's warehouse, and one from before the integration marts: a page says a mart is missing
+    exactly when it is."""
+    built_cfg = request.getfixturevalue(warehouse_fixture)
     use_cfg(built_cfg)
     at = run(page)
     missing = {
