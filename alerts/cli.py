@@ -71,8 +71,9 @@ def evaluation_table(scores):
 @click.option(
     "--evaluate",
     "labels",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="score detection against ground truth (labels/anomaly_labels.csv of `burnrate generate`) and compare "
+    type=click.Path(exists=True, path_type=Path),
+    help="score detection against ground truth (labels/anomaly_labels.csv of `burnrate generate`, or its labels "
+    "folder) and compare "
     "with a rolling z-score baseline; reads the published snapshot and changes nothing",
 )
 @click.option("--json", "as_json", is_flag=True, help="with --evaluate: print the scores as JSON on stdout")

@@ -130,9 +130,9 @@ def test_features_are_deviations_not_levels(built, grain):
 
 def test_demo_calls_detect_and_alert(wh, capsys):
     """`burnrate demo` runs `alerts.pipeline.detect_and_alert` after its build: detect, then alert (console)."""
-    from burnrate.demo import _optional
+    from alerts.pipeline import detect_and_alert
 
-    cycle = _optional("alerts.pipeline", "detect_and_alert")(wh)
+    cycle = detect_and_alert(wh)
     assert cycle.status == "ok", cycle.errors
     assert _rows(wh, "select trigger, status from alerts.run_history") == [("demo", "ok")]
     sent = _rows(wh, "select alert_key, channel from alerts.alert_outbox where status = 'sent'")
