@@ -10,7 +10,7 @@
                   'billed_effective_cost', 'untracked_cost'] %}
     cast({{ c }} as {{ money_type() }}) as {{ c }},
     {%- endfor %}
-    {%- set f = dbt.type_float() %}
+    {%- set f = 'double' %}
     cast(logged_tokens as {{ f }}) / nullif(cast(billed_tokens as {{ f }}), 0) as token_coverage,
     cast(untracked_tokens as {{ f }}) / nullif(cast(billed_tokens as {{ f }}), 0) as untracked_share,
     1 - cast(billed_cost as {{ f }}) / nullif(cast(billed_list_cost as {{ f }}), 0) as realized_discount

@@ -33,6 +33,7 @@ def test_every_mart_states_its_grain(built):
         "fct_reconciliation_daily",
         "fct_budget_status",
         "fct_budget_daily",
+        "fct_self_hosted_unit_costs_monthly",
     } <= set(marts)
     for name, node in marts.items():
         assert "grain: one row per" in node["description"].lower(), name

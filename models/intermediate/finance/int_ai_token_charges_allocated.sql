@@ -88,8 +88,8 @@ targets as (
         k.charge_date, k.price_provider_id, k.model_id, k.token_type,
         l.team_id, l.feature_id, l.environment, l.attribution_method, false as is_untracked,
         case when k.key_billed_tokens > 0 and t.key_logged_tokens > k.key_billed_tokens
-            then cast(l.logged_tokens as {{ dbt.type_float() }}) * k.key_billed_tokens / t.key_logged_tokens
-            else cast(l.logged_tokens as {{ dbt.type_float() }}) end as weight
+            then cast(l.logged_tokens as double) * k.key_billed_tokens / t.key_logged_tokens
+            else cast(l.logged_tokens as double) end as weight
     from keys as k
     inner join logged as l
         on k.charge_date = l.charge_date and k.price_provider_id = l.price_provider_id
@@ -105,7 +105,7 @@ targets as (
         k.charge_date, k.price_provider_id, k.model_id, k.token_type,
         'unattributed', 'unattributed', 'production', 'untracked', true,
         cast(case when coalesce(t.key_logged_tokens, 0) = 0 then greatest(k.key_billed_tokens, 1)
-            else k.key_billed_tokens - t.key_logged_tokens end as {{ dbt.type_float() }})
+            else k.key_billed_tokens - t.key_logged_tokens end as double)
     from keys as k
     left join key_logs as t
         on k.charge_date = t.charge_date and k.price_provider_id = t.price_provider_id

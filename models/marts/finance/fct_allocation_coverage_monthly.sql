@@ -56,7 +56,7 @@ select
     cast(effective_cost - attributed_effective_cost as {{ money_type() }}) as unattributed_effective_cost,
     cast(billed_cost as {{ money_type() }}) as billed_cost,
     cast(attributed_billed_cost as {{ money_type() }}) as attributed_billed_cost,
-    cast(attributed_effective_cost as {{ dbt.type_float() }}) / nullif(cast(effective_cost as {{ dbt.type_float() }}), 0)
+    cast(attributed_effective_cost as double) / nullif(cast(effective_cost as double), 0)
         as allocation_coverage,
 
     ---------- dates (UTC)

@@ -42,10 +42,10 @@ status as (
         b.budget_name, b.scope_type, b.scope_value, b.period_type, b.basis, b.billing_currency, b.amount,
         b.warning_pct, b.critical_pct, b.emergency_pct, b.token_quota, b.quota_warn_pct, b.quota_soft_limit_pct,
         b.quota_hard_limit_pct,
-        100 * cast(p.spend_to_date as {{ dbt.type_float() }}) / nullif(cast(b.amount as {{ dbt.type_float() }}), 0) as pct_used,
-        100 * cast(p.forecast_spend as {{ dbt.type_float() }}) / nullif(cast(b.amount as {{ dbt.type_float() }}), 0) as forecast_pct,
-        100 * cast(p.tokens_to_date as {{ dbt.type_float() }}) / nullif(b.token_quota, 0) as quota_pct,
-        100 * cast(p.forecast_tokens as {{ dbt.type_float() }}) / nullif(b.token_quota, 0) as forecast_quota_pct,
+        100 * cast(p.spend_to_date as double) / nullif(cast(b.amount as double), 0) as pct_used,
+        100 * cast(p.forecast_spend as double) / nullif(cast(b.amount as double), 0) as forecast_pct,
+        100 * cast(p.tokens_to_date as double) / nullif(b.token_quota, 0) as quota_pct,
+        100 * cast(p.forecast_tokens as double) / nullif(b.token_quota, 0) as forecast_quota_pct,
         x.projected_breach_date
     from periods as p
     inner join budgets as b on p.budget_id = b.budget_id
@@ -77,7 +77,7 @@ select
     {%- set casts = [
         (['amount', 'spend_to_date', 'forecast_spend'], money_type()),
         (['pct_used', 'forecast_pct', 'warning_pct', 'critical_pct', 'emergency_pct', 'quota_pct', 'forecast_quota_pct',
-          'quota_warn_pct', 'quota_soft_limit_pct', 'quota_hard_limit_pct'], dbt.type_float()),
+          'quota_warn_pct', 'quota_soft_limit_pct', 'quota_hard_limit_pct'], "double"),
         (['token_quota', 'tokens_to_date', 'forecast_tokens'], dbt.type_bigint()),
         (['days_elapsed', 'days_in_period'], dbt.type_int())] %}
     {%- for columns, type in casts %}{% for c in columns %}
