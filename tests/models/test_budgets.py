@@ -41,7 +41,14 @@ def test_team_budgets_match_the_generator_labels(built, live, workload_root):
         assert float(row["forecast_spend"]) == pytest.approx(
             float(label["forecast_month_end_usd"]), rel=FORECAST_TOLERANCE
         )
-        assert row["forecast_tier"] == label["forecast_tier"]
+        # the two forecasts differ by method, so their tiers may only differ near a tier threshold
+        near = any(
+            abs(float(label["forecast_pct"]) - threshold) <= FORECAST_TOLERANCE * threshold
+            for threshold in (row["warning_pct"], row["critical_pct"], row["emergency_pct"])
+        )
+        assert row["forecast_tier"] == label["forecast_tier"] or near, label["team_id"]
+        overrun = row["projected_breach_date"] is not None
+        assert overrun == (label["on_track_to_overrun"] == "true") or near, label["team_id"]
 
 
 def test_every_kind_of_budget_has_a_status(built, live):
