@@ -40,6 +40,16 @@ TEAMS: tuple[Team, ...] = (
 )
 TEAM_INDEX = {t.key: i for i, t in enumerate(TEAMS)}
 BUDGET_TIERS = {"warning": 70, "critical": 90, "emergency": 100}
+QUOTA_TIERS = {"warn": 80, "soft_limit": 100, "hard_limit": 120}
+
+# Budgets beyond the teams' (sized for the default 10,000 requests/day; basis effective_cost: every source's
+# dollars in scope): scope type, scope value, period, amount USD, token quota (None: no quota), name.
+OTHER_BUDGETS: tuple[tuple[str, str, str, float, int | None, str], ...] = (
+    ("global", "all", "monthly", 55_000, None, "Company cloud + AI spend"),
+    ("provider", "anthropic", "quarterly", 6_000, None, "Anthropic API (direct)"),
+    ("feature", "rag-answer", "monthly", 700, 300_000_000, "RAG answers: dollars and tokens"),
+    ("model", "gpt-5.1", "monthly", 1_000, None, "gpt-5.1 across teams"),
+)
 
 # Cloud accounts / subscriptions / projects and the team each one is charged to (None: shared, unallocated).
 ACCOUNTS: tuple[tuple[str, str, str, str | None], ...] = (
@@ -175,6 +185,48 @@ def gpu_workload_rows() -> list[dict]:
     return list(rows.values())
 
 
+def budget_rows() -> list[dict]:
+    """Budgets as data: one monthly team budget per team (basis llm_list_cost, what labels/budget_labels.csv
+    checks), then OTHER_BUDGETS. Tiers in percent of the amount; token quota tiers in percent of the quota."""
+
+    def row(budget_id, name, scope_type, scope_value, period, amount, basis, quota=None) -> dict:
+        return {
+            "budget_id": budget_id,
+            "budget_name": name,
+            "scope_type": scope_type,
+            "scope_value": scope_value,
+            "period": period,
+            "amount_usd": amount,
+            "currency": "USD",
+            "basis": basis,
+            "warning_pct": BUDGET_TIERS["warning"],
+            "critical_pct": BUDGET_TIERS["critical"],
+            "emergency_pct": BUDGET_TIERS["emergency"],
+            "token_quota": quota,
+            "quota_warn_pct": QUOTA_TIERS["warn"] if quota else None,
+            "quota_soft_limit_pct": QUOTA_TIERS["soft_limit"] if quota else None,
+            "quota_hard_limit_pct": QUOTA_TIERS["hard_limit"] if quota else None,
+        }
+
+    teams = [
+        row(
+            f"team-{t.key}",
+            f"{t.name} LLM spend",
+            "team",
+            t.key,
+            "monthly",
+            t.monthly_budget_usd,
+            "llm_list_cost",
+        )
+        for t in TEAMS
+    ]
+    others = [
+        row(f"{kind}-{value}-{period}", name, kind, value, period, amount, "effective_cost", quota)
+        for kind, value, period, amount, quota, name in OTHER_BUDGETS
+    ]
+    return teams + others
+
+
 def company_tables() -> dict[str, list[dict]]:
     """The lookup tables a company keeps, as lists of rows (column order = dict order).
 
@@ -204,19 +256,7 @@ def company_tables() -> dict[str, list[dict]]:
         "users": [{"user_id": u.user_id, "home_team_id": u.team, "kind": u.kind} for u in users()],
         "api_keys": api_keys(),
         "models": model_rows(),
-        "budgets": [
-            {
-                "team_id": t.key,
-                "period": "monthly",
-                "amount_usd": t.monthly_budget_usd,
-                "currency": "USD",
-                "basis": "llm_list_cost",
-                "warning_pct": BUDGET_TIERS["warning"],
-                "critical_pct": BUDGET_TIERS["critical"],
-                "emergency_pct": BUDGET_TIERS["emergency"],
-            }
-            for t in TEAMS
-        ],
+        "budgets": budget_rows(),
         "user_teams": [{"user_id": u.user_id, "team_id": u.team} for u in users() if u.mapped],
         "namespace_teams": [{"namespace": ns, "team_id": team} for ns, team in NAMESPACE_TEAMS.items()],
         "account_teams": [

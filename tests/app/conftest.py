@@ -1,7 +1,9 @@
 """Warehouses for the dashboard tests, built once per session and treated as read-only.
 
 * `built_cfg`: the real pipeline on a small generated workload (generate → ingest → dbt build → publish):
-  the marts the pipeline builds today, before the integration marts and alerts may exist.
+  every mart the pipeline builds (alerts not run).
+* `llm_only_cfg`: a copy of it without the integration marts (INTEGRATION_MARTS) — a warehouse whose
+  models predate them: the dashboard must fall back to the request log and say what to build.
 * `full_cfg`: a copy of it with every contracted table added (tests/app/contract_tables.py) and published:
   what the dashboard reads once `fct_costs_daily`, budgets, reconciliation, GPUs and alerts land.
 * `empty_cfg`: a warehouse with nothing published.
@@ -26,6 +28,30 @@ def _cfg(path) -> config.Config:
 @pytest.fixture(scope="session")
 def built_cfg(tmp_path_factory) -> config.Config:
     return build_workload(tmp_path_factory.mktemp("app_workload"))
+
+
+# the marts of the models integration pass (fct_costs_daily, budgets, reconciliation, the usage mart)
+INTEGRATION_MARTS = (
+    "fct_costs_daily",
+    "fct_allocation_coverage_monthly",
+    "fct_reconciliation_monthly",
+    "fct_reconciliation_daily",
+    "fct_budget_status",
+    "fct_budget_daily",
+    "fct_llm_usage_daily",
+)
+
+
+@pytest.fixture(scope="session")
+def llm_only_cfg(built_cfg, tmp_path_factory) -> config.Config:
+    root = tmp_path_factory.mktemp("app_llm_only")
+    shutil.copy(built_cfg.warehouse_path, root / "warehouse.duckdb")
+    cfg = _cfg(root / "warehouse.duckdb")
+    with warehouse.writer(cfg) as con:
+        for table in INTEGRATION_MARTS:
+            con.execute(f"DROP TABLE IF EXISTS marts.{table}")
+        warehouse.publish(con, cfg)
+    return cfg
 
 
 @pytest.fixture(scope="session")

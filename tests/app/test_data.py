@@ -18,7 +18,14 @@ def sql(cfg, text, params=()):
 
 
 @pytest.fixture(scope="module")
-def llm(built_cfg):
+def llm(llm_only_cfg):
+    """The LLM marts only (a warehouse from before the integration marts): the request-log fallbacks."""
+    return core.open_snapshot(llm_only_cfg, cached=False)
+
+
+@pytest.fixture(scope="module")
+def pipeline(built_cfg):
+    """Every mart the pipeline builds."""
     return core.open_snapshot(built_cfg, cached=False)
 
 
@@ -37,10 +44,24 @@ def test_no_snapshot_says_what_to_run(empty_cfg):
     assert "burnrate run" in core.missing(None, "fct_costs_daily")
 
 
-def test_missing_tables_name_the_command(llm, full):
+def test_missing_tables_name_the_command(llm, pipeline, full):
     assert "not built yet: run `burnrate build`" in core.missing(llm, "fct_costs_daily")
     assert "run `burnrate detect`" in core.missing(llm, "anomalies")
+    assert core.missing(pipeline, "fct_costs_daily") is None  # the pipeline builds it
     assert core.missing(full, "fct_costs_daily") is None and core.missing(full, "anomalies") is None
+
+
+def test_the_pipeline_fct_costs_daily_serves_every_source(pipeline, built_cfg):
+    """On the real mart: not LLM-only, the environment filter applies to it, and the total is the mart's."""
+    src = spend.spend_source(pipeline, Filters(dims={"env": ("staging",)}))
+    assert src.relation == "marts.fct_costs_daily" and not src.llm_only
+    start, end, _ = window(pipeline)
+    expected = sql(
+        built_cfg,
+        "select sum(effective_cost)::double from marts.fct_costs_daily where charge_date between ? and ?",
+        [start, end],
+    )[0][0]
+    assert spend.summary(pipeline, Filters(), start, end)["spend"] == pytest.approx(expected)
 
 
 def test_without_fct_costs_daily_spend_comes_from_the_request_log(llm, built_cfg):

@@ -53,7 +53,11 @@ def test_every_page_says_what_to_run_without_a_snapshot(empty_cfg, use_cfg, page
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_loads_on_the_pipeline_warehouse(built_cfg, use_cfg, page):
+@pytest.mark.parametrize("warehouse_fixture", ["built_cfg", "llm_only_cfg"])
+def test_every_page_loads_on_the_pipeline_warehouse(request, warehouse_fixture, use_cfg, page):
+    """The pipeline's warehouse, and one from before the integration marts: a page says a mart is missing
+    exactly when it is."""
+    built_cfg = request.getfixturevalue(warehouse_fixture)
     use_cfg(built_cfg)
     at = run(page)
     missing = {
@@ -117,8 +121,24 @@ def test_overview_with_a_team_filter(full_cfg, use_cfg):
     assert {m.label: m.value for m in at.metric}["Spend in period"] == usd(spend)
 
 
-def test_explore_drills_from_team_to_one_request(built_cfg, use_cfg):
+def test_explore_totals_every_source_on_the_pipeline_warehouse(built_cfg, use_cfg):
+    """With fct_costs_daily built, Explore's top level is every dollar (bills, GPUs, LLM logs), not the log."""
     use_cfg(built_cfg)
+    start, end = window(built_cfg, "marts.fct_costs_daily", "charge_date")
+    at = run("explore")
+    total = one(
+        built_cfg,
+        "select sum(effective_cost)::double from marts.fct_costs_daily where charge_date between ? and ?",
+        [start, end],
+    )[0]
+    assert f"Teams: {usd(total)}" in texts(at)
+    assert not at.exception
+
+
+def test_explore_drills_from_team_to_one_request(llm_only_cfg, use_cfg):
+    """The drill down to one request, on the request log (the first pills of a full warehouse may be GPU or
+    cloud dollars, which have no users; the browser test drills through LLM spend on the full one)."""
+    built_cfg = use_cfg(llm_only_cfg)
     start, end = window(built_cfg)
     at = run("explore")
     total = one(
@@ -224,11 +244,11 @@ def test_sql_page_runs_reads_and_refuses_writes(built_cfg, use_cfg):
 def test_period_and_currency_are_in_the_url_and_convert_the_numbers(built_cfg, use_cfg, monkeypatch):
     use_cfg(built_cfg)
     monkeypatch.setenv("BURNRATE_SERVE_CURRENCY_RATES", "EUR=0.5")
-    start, end = window(built_cfg)
+    start, end = window(built_cfg, "marts.fct_costs_daily", "charge_date")
     at = run("overview")
     spend = one(
         built_cfg,
-        "select sum(effective_cost)::double from marts.fct_llm_requests where request_date between ? and ?",
+        "select sum(effective_cost)::double from marts.fct_costs_daily where charge_date between ? and ?",
         [start, end],
     )[0]
     at.sidebar.selectbox(key="w_cur").select("EUR").run()
@@ -243,7 +263,7 @@ def test_period_and_currency_are_in_the_url_and_convert_the_numbers(built_cfg, u
     at.sidebar.date_input(key="w_range").set_value((end, end)).run()
     one_day = one(
         built_cfg,
-        "select sum(effective_cost)::double from marts.fct_llm_requests where request_date = ?",
+        "select sum(effective_cost)::double from marts.fct_costs_daily where charge_date = ?",
         [end],
     )[0]
     assert {m.label: m.value for m in at.metric}["Spend in period"] == Currency("EUR", 0.5)(one_day)

@@ -18,6 +18,11 @@ def _ingest(cfg, files: list[Path]) -> None:
         helicone.ingest_files(con, cfg, [f for f in files if "helicone" in f.parts])
 
 
+# the request-level fact and the day-grain marts incremental with it
+INCREMENTAL_MARTS = ("fct_llm_requests", "fct_llm_usage_daily", "fct_feature_efficiency_daily")
+SELECTED = tuple(f"+{m}" for m in INCREMENTAL_MARTS)
+
+
 def _run(cfg, *args: str) -> None:
     result = run_dbt(cfg, list(args), show_progress=False)
     assert result.success, result.failures
@@ -37,29 +42,30 @@ def test_incremental_after_one_new_day_equals_full_refresh(built, workload_root,
         ensure_raw_tables(con)
     _ingest(cfg, old)
     _run(cfg, "seed")
-    _run(cfg, "run", "--select", "+fct_llm_requests", "--full-refresh")
+    _run(cfg, "run", "--select", *SELECTED, "--full-refresh")
     with warehouse.writer(cfg) as con:  # our own scratch warehouse (never published: no reader snapshot)
         assert con.execute("select max(request_date) from marts.fct_llm_requests").fetchone()[0] < last_day
 
     _ingest(cfg, new)
-    _run(cfg, "run", "--select", "+fct_llm_requests")
+    _run(cfg, "run", "--select", *SELECTED)
     with warehouse.writer(cfg) as con:
         con.execute("create schema if not exists scratch")
-        con.execute("create or replace table scratch.incremental as select * from marts.fct_llm_requests")
-    _run(cfg, "run", "--select", "+fct_llm_requests", "--full-refresh")
+        for mart in INCREMENTAL_MARTS:
+            con.execute(f"create or replace table scratch.{mart} as select * from marts.{mart}")
+    _run(cfg, "run", "--select", *SELECTED, "--full-refresh")
 
     with warehouse.writer(cfg) as con:
-        n_incremental, n_full, n_last_day = con.execute(
-            "select (select count(*) from scratch.incremental), count(*), "
-            "count(*) filter (where request_date = ?) from marts.fct_llm_requests",
-            [last_day],
-        ).fetchone()
-        only_incremental = con.execute(
-            "select count(*) from (select * from scratch.incremental except all select * from marts.fct_llm_requests)"
+        n_last_day = con.execute(
+            "select count(*) from marts.fct_llm_requests where request_date = ?", [last_day]
         ).fetchone()[0]
-        only_full = con.execute(
-            "select count(*) from (select * from marts.fct_llm_requests except all select * from scratch.incremental)"
-        ).fetchone()[0]
+        differences = {}
+        for mart in INCREMENTAL_MARTS:
+            differences[mart] = con.execute(
+                f"""select (select count(*) from scratch.{mart}), (select count(*) from marts.{mart}),
+                    (select count(*) from (select * from scratch.{mart} except all select * from marts.{mart})),
+                    (select count(*) from (select * from marts.{mart} except all select * from scratch.{mart}))"""
+            ).fetchone()
     assert n_last_day > 0
-    assert n_incremental == n_full
-    assert (only_incremental, only_full) == (0, 0)
+    for mart, (n_incremental, n_full, only_incremental, only_full) in differences.items():
+        assert n_incremental == n_full, mart
+        assert (only_incremental, only_full) == (0, 0), mart

@@ -26,6 +26,14 @@ def test_every_mart_states_its_grain(built):
         "fct_cloud_costs_daily",
         "fct_ai_token_charges_daily",
         "fct_gpu_usage_hourly",
+        "fct_llm_usage_daily",
+        "fct_costs_daily",
+        "fct_allocation_coverage_monthly",
+        "fct_reconciliation_monthly",
+        "fct_reconciliation_daily",
+        "fct_budget_status",
+        "fct_budget_daily",
+        "fct_self_hosted_unit_costs_monthly",
     } <= set(marts)
     for name, node in marts.items():
         assert "grain: one row per" in node["description"].lower(), name

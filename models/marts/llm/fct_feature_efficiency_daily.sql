@@ -1,8 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='request_date',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail'
+    )
+}}
 -- One row per feature × UTC day with requests: volume, success, cost distribution, caching and waste.
 -- A retry is a request that follows a failed request of the same user, feature, model and prompt within
 -- `retry_window_seconds` (var, default 60) — the backoff-and-retry pattern of SDKs and agents. Costs are
 -- effective (after discounts and internal prices); cache savings are at list price: what the cache-read
 -- tokens would have cost as uncached input minus what they cost.
+-- Incremental by request day like fct_llm_requests: a run replaces the days from its last day minus the lookback,
+-- reading one day more so a retry just after midnight still sees the failure before it.
 
 {%- set retry_window_seconds = var('retry_window_seconds', 60) %}
 
@@ -11,6 +21,9 @@ with
 requests as (
 
     select * from {{ ref('fct_llm_requests') }}
+    {% if is_incremental() %}
+    where request_date >= {{ incremental_cutoff(extra_days=1) }}
+    {% endif %}
 
 ),
 
@@ -70,4 +83,7 @@ select
     'USD' as billing_currency
 from flagged as f
 left join {{ ref('dim_features') }} as d on f.feature_id = d.feature_id
+{% if is_incremental() %}
+where f.request_date >= {{ incremental_cutoff() }}
+{% endif %}
 group by f.feature_id, f.request_date, d.team_id
