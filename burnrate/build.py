@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from burnrate import spark
 from burnrate.cli import State, pass_state
 from burnrate.config import Config
 from burnrate.errors import BurnrateError
@@ -33,6 +34,7 @@ class BuildResult:
     nodes: int = 0
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    marts_published: bool = False
 
 
 def dbt_env(cfg: Config, target: str | None = None) -> dict[str, str]:
@@ -119,7 +121,8 @@ def build(
     publish: bool = True,
     take_lock: bool = True,
 ) -> BuildResult:
-    """`dbt build` under the writer lock, then publish the marts snapshot (duckdb target only).
+    """`dbt build` under the writer lock, then publish the marts snapshot (DuckDB's marts, or a local Spark
+    session's copied into the warehouse first).
 
     `take_lock=False` is for a caller that already holds the writer lock (the pipeline's cycle).
     """
@@ -132,17 +135,24 @@ def build(
         args.append("--full-refresh")
     if select:
         args += ["--select", *select]
+    on_duckdb = (target or cfg.dbt.target) == "duckdb"
     with warehouse.writer_lock(cfg) if take_lock else contextlib.nullcontext():
-        if (target or cfg.dbt.target) == "duckdb":
+        if on_duckdb:
             from ingest.tables import ensure_raw_tables
 
             with warehouse.writer(cfg, take_lock=False) as con:
                 ensure_raw_tables(con)  # sources never ingested still exist (empty) for the staging views
         result = run_dbt(cfg, args, target=target, show_progress=show_progress)
-        if result.success and publish and (target or cfg.dbt.target) == "duckdb":
+        # Marts built by a Spark session in this process are copied into the warehouse, then published like
+        # DuckDB's; a Spark cluster (Thrift, Databricks) keeps them in its own catalog.
+        spark_session = None if on_duckdb or not result.success else spark.active_session()
+        result.marts_published = result.success and publish and (on_duckdb or spark_session is not None)
+        if result.marts_published:
             from burnrate import datadocs
 
             with warehouse.writer(cfg, take_lock=False) as con:
+                if spark_session is not None:
+                    spark.load_marts(con, spark_session)
                 datadocs.write(con, project_dir() / "target" / "manifest.json")
                 warehouse.publish(con, cfg)
     return result
@@ -173,3 +183,7 @@ def command(state: State, full_refresh: bool, select: tuple[str, ...], target: s
             f"dbt build failed ({len(result.failures)} failing nodes); details in target/logs/dbt.log"
         )
     err.print(f"dbt build: {result.nodes} nodes ok, {len(result.warnings)} warnings")
+    if not result.marts_published and (target or state.config.dbt.target) != "duckdb":
+        err.print(
+            "the marts stay in the Spark catalog (schema marts): the dashboard reads them once copied (README)"
+        )
