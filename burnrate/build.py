@@ -7,6 +7,7 @@ A progress bar follows dbt's node events; failures are listed one per line at th
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ def dbt_env(cfg: Config, target: str | None = None) -> dict[str, str]:
         "BURNRATE_WAREHOUSE": str(cfg.warehouse_path),
         "BURNRATE_DBT_TARGET": target or cfg.dbt.target,
         "BURNRATE_DBT_THREADS": str(cfg.dbt.threads),
+        "BURNRATE_SPARK_EXPORT_ROOT": str(cfg.dbt.spark_export_root),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 
@@ -136,6 +138,10 @@ def build(
     if select:
         args += ["--select", *select]
     on_duckdb = (target or cfg.dbt.target) == "duckdb"
+    missing_exports: list[str] = []
+    if not on_duckdb:
+        exports, missing_exports = spark.existing_exports(cfg.dbt.spark_export_root, project_dir())
+        args += ["--vars", json.dumps({"spark_exports": exports})]
     with warehouse.writer_lock(cfg) if take_lock else contextlib.nullcontext():
         if on_duckdb:
             from ingest.tables import ensure_raw_tables
@@ -143,6 +149,9 @@ def build(
             with warehouse.writer(cfg, take_lock=False) as con:
                 ensure_raw_tables(con)  # sources never ingested still exist (empty) for the staging views
         result = run_dbt(cfg, args, target=target, show_progress=show_progress)
+        result.warnings += [
+            f"no export files match {glob} (its raw table is empty)" for glob in missing_exports
+        ]
         # Marts built by a Spark session in this process are copied into the warehouse, then published like
         # DuckDB's; a Spark cluster (Thrift, Databricks) keeps them in its own catalog.
         spark_session = None if on_duckdb or not result.success else spark.active_session()

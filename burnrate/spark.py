@@ -11,10 +11,34 @@ read here: with a Thrift server or Databricks the marts stay in that catalog (se
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import duckdb
 
 log = logging.getLogger(__name__)
+
+
+def existing_exports(root: str, project: Path) -> tuple[dict[str, list[str]], list[str]]:
+    """vars.spark_exports of the dbt project without the globs that match no file under a local `root` (Spark
+    cannot make a table over nothing), and those globs; a URL root (s3a://…) is taken as it is."""
+    import yaml
+
+    exports: dict[str, list[str]] = yaml.safe_load((project / "dbt_project.yml").read_text())["vars"][
+        "spark_exports"
+    ]
+    if "://" in root:
+        return exports, []
+    kept: dict[str, list[str]] = {}
+    missing: list[str] = []
+    for table, globs in exports.items():
+        kept[table] = []
+        for glob in globs or []:
+            if "://" in glob:
+                kept[table].append(glob)
+                continue
+            base, pattern = (Path("/"), glob.lstrip("/")) if glob.startswith("/") else (Path(root), glob)
+            (kept[table] if next(base.glob(pattern), None) is not None else missing).append(glob)
+    return kept, missing
 
 
 def active_session():
