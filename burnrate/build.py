@@ -44,7 +44,8 @@ def dbt_env(cfg: Config, target: str | None = None) -> dict[str, str]:
         "BURNRATE_WAREHOUSE": str(cfg.warehouse_path),
         "BURNRATE_DBT_TARGET": target or cfg.dbt.target,
         "BURNRATE_DBT_THREADS": str(cfg.dbt.threads),
-        "BURNRATE_SPARK_EXPORT_ROOT": str(cfg.dbt.spark_export_root),
+        "BURNRATE_SPARK_EXPORT_ROOT": spark.export_root(cfg.dbt.spark_export_root),
+        "BURNRATE_SPARK_LOG4J2": (PROJECT_DIR / "spark-log4j2.properties").as_uri(),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 

@@ -18,6 +18,11 @@ import duckdb
 log = logging.getLogger(__name__)
 
 
+def export_root(root: str) -> str:
+    """A local export root as an absolute path (Spark reads a relative location under its own warehouse)."""
+    return root if "://" in root else str(Path(root).resolve())
+
+
 def existing_exports(root: str, project: Path) -> tuple[dict[str, list[str]], list[str]]:
     """vars.spark_exports of the dbt project without the globs that match no file under a local `root` (Spark
     cannot make a table over nothing), and those globs; a URL root (s3a://…) is taken as it is."""
