@@ -142,8 +142,12 @@
     {%- endif -%}
     {%- set root = var('spark_export_root') | string -%}
     {%- set exports = var('spark_exports') -%}
-    {%- do run_query('create database if not exists raw_files') -%}
-    {%- do run_query('create database if not exists raw') -%}
+    {%- for database in ['raw_files', 'raw'] -%}
+        {#- checked first: the Hive metastore logs an error for `create database if not exists` of one that is -#}
+        {%- if run_query("show databases like '" ~ database ~ "'") | length == 0 -%}
+            {%- do run_query('create database if not exists ' ~ database) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- for table, spec in spark_raw_tables().items() -%}
         {%- set selects = [] -%}
         {%- for glob in exports.get(table, []) or [] -%}
