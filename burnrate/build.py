@@ -7,6 +7,7 @@ A progress bar follows dbt's node events; failures are listed one per line at th
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from burnrate import spark
 from burnrate.cli import State, pass_state
 from burnrate.config import Config
 from burnrate.errors import BurnrateError
@@ -33,6 +35,7 @@ class BuildResult:
     nodes: int = 0
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    marts_published: bool = False
 
 
 def dbt_env(cfg: Config, target: str | None = None) -> dict[str, str]:
@@ -41,6 +44,8 @@ def dbt_env(cfg: Config, target: str | None = None) -> dict[str, str]:
         "BURNRATE_WAREHOUSE": str(cfg.warehouse_path),
         "BURNRATE_DBT_TARGET": target or cfg.dbt.target,
         "BURNRATE_DBT_THREADS": str(cfg.dbt.threads),
+        "BURNRATE_SPARK_EXPORT_ROOT": spark.export_root(cfg.dbt.spark_export_root),
+        "BURNRATE_SPARK_LOG4J2": (PROJECT_DIR / "spark-log4j2.properties").as_uri(),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 
@@ -119,7 +124,8 @@ def build(
     publish: bool = True,
     take_lock: bool = True,
 ) -> BuildResult:
-    """`dbt build` under the writer lock, then publish the marts snapshot (duckdb target only).
+    """`dbt build` under the writer lock, then publish the marts snapshot (DuckDB's marts, or a local Spark
+    session's copied into the warehouse first).
 
     `take_lock=False` is for a caller that already holds the writer lock (the pipeline's cycle).
     """
@@ -133,17 +139,31 @@ def build(
     if select:
         # a partial build runs the tests of what it built, not relationship tests into unbuilt models
         args += ["--select", *select, "--indirect-selection", "cautious"]
+    on_duckdb = (target or cfg.dbt.target) == "duckdb"
+    missing_exports: list[str] = []
+    if not on_duckdb:
+        exports, missing_exports = spark.existing_exports(cfg.dbt.spark_export_root, project_dir())
+        args += ["--vars", json.dumps({"spark_exports": exports})]
     with warehouse.writer_lock(cfg) if take_lock else contextlib.nullcontext():
-        if (target or cfg.dbt.target) == "duckdb":
+        if on_duckdb:
             from ingest.tables import ensure_raw_tables
 
             with warehouse.writer(cfg, take_lock=False) as con:
                 ensure_raw_tables(con)  # sources never ingested still exist (empty) for the staging views
         result = run_dbt(cfg, args, target=target, show_progress=show_progress)
-        if result.success and publish and (target or cfg.dbt.target) == "duckdb":
+        result.warnings += [
+            f"no export files match {glob} (its raw table is empty)" for glob in missing_exports
+        ]
+        # Marts built by a Spark session in this process are copied into the warehouse, then published like
+        # DuckDB's; a Spark cluster (Thrift, Databricks) keeps them in its own catalog.
+        spark_session = None if on_duckdb or not result.success else spark.active_session()
+        result.marts_published = result.success and publish and (on_duckdb or spark_session is not None)
+        if result.marts_published:
             from burnrate import datadocs
 
             with warehouse.writer(cfg, take_lock=False) as con:
+                if spark_session is not None:
+                    spark.load_marts(con, spark_session)
                 datadocs.write(con, project_dir() / "target" / "manifest.json")
                 warehouse.publish(con, cfg)
     return result
@@ -174,3 +194,7 @@ def command(state: State, full_refresh: bool, select: tuple[str, ...], target: s
             f"dbt build failed ({len(result.failures)} failing nodes); details in target/logs/dbt.log"
         )
     err.print(f"dbt build: {result.nodes} nodes ok, {len(result.warnings)} warnings")
+    if not result.marts_published and (target or state.config.dbt.target) != "duckdb":
+        err.print(
+            "the marts stay in the Spark catalog (schema marts): the dashboard reads them once copied (README)"
+        )

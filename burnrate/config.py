@@ -208,6 +208,14 @@ SETTINGS: list[Setting] = [
     # dbt
     Setting("dbt", "target", "duckdb", "dbt target in profiles.yml (duckdb, or spark to scale out)"),
     Setting("dbt", "threads", 2, "dbt threads"),
+    Setting(
+        "dbt",
+        "spark_export_root",
+        "data/demo",
+        "spark targets: the folder or URL (s3a://, abfss://, gs://) the export files are read from; the globs per "
+        "source are vars.spark_exports in dbt_project.yml",
+        env="BURNRATE_SPARK_EXPORT_ROOT",
+    ),
     # serve
     Setting("serve", "host", "127.0.0.1", "address the dashboard binds"),
     Setting("serve", "port", 8501, "port the dashboard listens on"),
