@@ -33,8 +33,6 @@ system-deps:  ## install the Debian packages the tests need (chromium, prometheu
 demo: $(STAMP)  ## generate the demo workload, ingest it, build, detect, alert, and serve the dashboard
 	$(BIN)/burnrate demo
 
-test: $(STAMP) system-deps  ## run the whole test suite
-	$(BIN)/python -m pytest
 
 # The Spark build has its own virtualenv, so the default install stays light (needs Java 17 or later).
 SPARK_VENV  ?= .venv-spark
@@ -46,7 +44,11 @@ $(SPARK_STAMP): pyproject.toml
 	$(SPARK_VENV)/bin/python -m pip install --quiet -e '.[dev,spark]'
 	@touch $(SPARK_STAMP)
 
-test-spark: $(SPARK_STAMP)  ## build the models on a local Spark and compare them with the DuckDB build
+test: $(STAMP) system-deps  ## run the whole test suite (the Spark comparison in its own venv)
+	$(BIN)/python -m pytest
+	@$(MAKE) --no-print-directory test-spark
+
+test-spark: $(SPARK_STAMP)  ## only the Spark part: build the models on a local Spark and compare them with the DuckDB build
 	$(SPARK_VENV)/bin/python -m pytest -m spark tests/spark
 
 lint: $(STAMP)  ## ruff
