@@ -29,6 +29,7 @@ import gzip
 import json
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,10 +112,35 @@ def peek_keys(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> list[str]
                     if isinstance(obj, dict):
                         return list(obj)
         return None
+    if (keys := _first_record_keys(path, fmt)) is not None:
+        return keys
     rows = con.execute(
-        f"select json_keys(rec) from ({_records_sql(path, fmt)}) where json_type(rec) = 'OBJECT' limit 1"
+        f"select json_keys(rec) from ({_records_sql(path, fmt)}) where json_type(rec) = 'OBJECT' "
+        "order by _line limit 1"
     ).fetchall()
     return list(rows[0][0]) if rows else None
+
+
+_RECORDS_START = {
+    "array": re.compile(rb"\s*\[\s*"),
+    "envelope": re.compile(rb'\s*\{\s*"data"\s*:\s*\[\s*'),  # an API page as saved: `data` first
+}
+
+
+def _first_record_keys(path: Path, fmt: str) -> list[str] | None:
+    """The keys of an array's or API page's first record when it is an object in the file's first MB
+    (decoding that one record, not the file: detecting a page's shape must not cost a read of it);
+    None when that cannot be told from the head (the caller then asks DuckDB)."""
+    with _open(path) as fh:
+        head = fh.read(1 << 20)
+    start = _RECORDS_START[fmt].match(head)
+    if start is None:
+        return None
+    try:
+        first, _ = json.JSONDecoder().raw_decode(head[start.end() :].decode("utf-8", errors="replace"))
+    except ValueError:
+        return None
+    return list(first) if isinstance(first, dict) else None
 
 
 # staging ---------------------------------------------------------------------------------------------

@@ -387,3 +387,26 @@ def test_saved_api_pages_batch_like_export_files(tmp_path):
         results[mb] = (table(con, "raw.helicone_requests", "request_id"), quarantine(con), marked(con))
     assert results[100] == results[ONE_BY_ONE]
     assert [(line, field) for _, line, field, _, _ in results[100][1]] == [(4, "prompt_tokens")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"data": [{"a": 1, "b": {"c": 2}}, {"z": 1}], "meta": {}}',
+        '\n  {\n  "data" :\n [ {"a": 1,\n "b": 2} ] }',
+        '{"meta": {"data": [{"x": 1}]}, "data": [{"a": 1}]}',  # `data` not first: DuckDB decides
+        '{"data": [null, {"a": 1}]}',
+        '{"data": []}',
+        '[{"a": 1, "b": 2}]',
+    ],
+)
+def test_a_page_s_first_record_keys_are_read_from_its_head_as_duckdb_reads_them(tmp_path, body):
+    path = tmp_path / "page.json"
+    path.write_text(body)
+    fmt = rawload.json_container(path)
+    con = duckdb.connect()
+    expected = con.execute(
+        f"select json_keys(rec) from ({rawload._records_sql(path, fmt)}) where json_type(rec) = 'OBJECT' "
+        "order by _line limit 1"
+    ).fetchall()
+    assert rawload.peek_keys(con, path, fmt) == (list(expected[0][0]) if expected else None)
