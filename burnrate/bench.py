@@ -52,6 +52,7 @@ class Stage:
     cpu_s: float
     peak_rss_mb: float
     rows: int
+    load: float = 0.0  # the machine's 1-minute load average when the stage ended (others' work included)
 
     @property
     def rows_per_s(self) -> float:
@@ -75,7 +76,9 @@ def measure(name: str, argv: list[str], env: dict[str, str], log: Path) -> tuple
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
         raise BenchFailed(f"stage {name!r} exited {proc.returncode}; last lines of {log}:\n{tail}")
     cpu = usage.ru_utime + usage.ru_stime
-    stage = Stage(name, round(wall, 2), round(cpu, 2), round(usage.ru_maxrss / 1024, 1), 0)
+    stage = Stage(
+        name, round(wall, 2), round(cpu, 2), round(usage.ru_maxrss / 1024, 1), 0, os.getloadavg()[0]
+    )
     return stage, out.read_text()
 
 
@@ -198,12 +201,12 @@ def run(work: Path, out: Path, scale: str, days: int, requests_per_day: int, pro
 def result(r: Run, scale: str, requests: int, pages: dict) -> dict:
     stages = {s.name: s for s in r.stages}
     ingest = [s for s in r.stages if s.name.startswith("ingest ") and not s.name.startswith("ingest day")]
-    ratios = {
-        f"ingest {src} / DuckDB read (speed)": round(
-            r.references[f"floor {src}"].wall_s / stages[f"ingest {src}"].wall_s, 3
-        )
-        for src, _ in SOURCES
-    }
+    ratios = {}
+    for src, _ in SOURCES:
+        ours, floor = stages[f"ingest {src}"], r.references[f"floor {src}"]
+        ratios[f"ingest {src} / DuckDB read (speed)"] = round(floor.wall_s / ours.wall_s, 3)
+        # CPU seconds are steadier than wall time on a shared machine: the same ratio in CPU
+        ratios[f"ingest {src} / DuckDB read (CPU)"] = round(floor.cpu_s / max(ours.cpu_s, 0.01), 3)
     ratios["full build / incremental build"] = round(
         stages["build full"].wall_s / stages["build incremental"].wall_s, 2
     )
@@ -232,7 +235,7 @@ def result(r: Run, scale: str, requests: int, pages: dict) -> dict:
         "dashboard_pages": pages,
         "targets": {
             f"ingest >= {INGEST_TARGET:.0%} of DuckDB's read (each source)": all(
-                v >= INGEST_TARGET for k, v in ratios.items() if k.startswith("ingest ")
+                v >= INGEST_TARGET for k, v in ratios.items() if k.endswith("(speed)")
             ),
             f"incremental build >= {INCREMENTAL_TARGET:g}x faster than full": ratios[
                 "full build / incremental build"
@@ -251,16 +254,17 @@ def markdown(res: dict) -> str:
         f"# burnrate bench --scale {res['scale']}: {res['requests']:,} requests ({res['date']})",
         "",
         f"Machine: {m['cpus']} cores, {m['memory_gb']} GB RAM, {m['platform']}, Python {m['python']}; "
-        f"load average at the end {m['load_average']}.",
+        f"load average at the end {m['load_average']} (load: each stage's 1-minute load average; the machine "
+        "is shared, so compare ratios within one run, and CPU seconds).",
         "",
-        "| stage | wall s | CPU s | rows | rows/s | peak RSS MB |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| stage | wall s | CPU s | rows | rows/s | peak RSS MB | load |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for s in res["stages"] + res["references"]:
         name = s["name"] if s in res["stages"] else f"*reference: {s['name']}*"
         lines.append(
             f"| {name} | {s['wall_s']:.1f} | {s['cpu_s']:.1f} | {s['rows']:,} | {s['rows_per_s']:,} | "
-            f"{s['peak_rss_mb']:,.0f} |"
+            f"{s['peak_rss_mb']:,.0f} | {s['load']:.1f} |"
         )
     lines += ["", "| ratio | value |", "|---|---:|"]
     lines += [f"| {k} | {v} |" for k, v in res["ratios"].items()]
