@@ -71,9 +71,9 @@ def evaluation_table(scores):
 @click.option(
     "--evaluate",
     "labels",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="score detection against ground truth (labels/anomaly_labels.csv of `burnrate generate`) and compare "
-    "with a rolling z-score baseline; reads the published snapshot and changes nothing",
+    type=click.Path(exists=True, path_type=Path),
+    help="after detecting, score detection against ground truth (labels/anomaly_labels.csv of `burnrate "
+    "generate`, or its labels folder) next to a rolling z-score baseline",
 )
 @click.option("--json", "as_json", is_flag=True, help="with --evaluate: print the scores as JSON on stdout")
 @click.option("--limit", default=20, show_default=True, help="anomalies listed at the end")
@@ -92,7 +92,11 @@ def detect(state: State, labels: Path | None, as_json: bool, limit: int) -> None
     from burnrate.console import out
 
     cfg = state.config
-    if labels is not None:
+    cycle = pipeline.run_cycle(cfg, trigger="manual", steps=("detect",))
+    if labels is None:
+        with warehouse.reader(cfg) as con:
+            out.print(_anomaly_table(con, limit))
+    else:
         with warehouse.reader(cfg) as con:
             scores = evaluate.evaluate(con, detect_mod.Settings.from_config(cfg), labels)
         if as_json:
@@ -103,10 +107,13 @@ def detect(state: State, labels: Path | None, as_json: bool, limit: int) -> None
             )
         else:
             out.print(evaluation_table(scores))
-        return
-    cycle = pipeline.run_cycle(cfg, trigger="manual", steps=("detect",))
-    with warehouse.reader(cfg) as con:
-        out.print(_anomaly_table(con, limit))
+            for score in scores:  # one plain line per method, whatever the terminal's width
+                d = score.as_dict()
+                out.print(
+                    f"{d['method']}: recall {d['recall']:.3f}, precision {d['precision']:.3f}, F1 {d['f1']:.3f} "
+                    f"({d['detected']} of {d['labels']} labelled anomalies found, {d['events']} events)",
+                    soft_wrap=True,
+                )
     if cycle.exit_code:
         sys.exit(cycle.exit_code)
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import click
 import duckdb
 import polars as pl
 
@@ -82,9 +83,38 @@ class Score:
         }
 
 
+LABEL_COLUMNS = ("start", "end", "scope_type", "scope_value")
+LABELS_FILE = "anomaly_labels.csv"
+
+
+def labels_file(path: str | Path) -> Path:
+    """The anomaly labels to score against: the file given, or `anomaly_labels.csv` in the labels folder given
+    (or beside another labels file of the same workload, such as `budget_labels.csv`)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / LABELS_FILE
+    elif (
+        not set(LABEL_COLUMNS) <= set(pl.read_csv(path, n_rows=0).columns)
+        and (path.parent / LABELS_FILE).exists()
+    ):
+        from burnrate.console import err
+
+        err.print(f"{path.name} holds no anomaly labels; scoring against {path.parent / LABELS_FILE}")
+        path = path.parent / LABELS_FILE
+    if not path.exists():
+        raise click.BadParameter(f"{path}: no such labels file", param_hint="--evaluate")
+    missing = [c for c in LABEL_COLUMNS if c not in pl.read_csv(path, n_rows=0).columns]
+    if missing:
+        raise click.BadParameter(
+            f"{path}: not an anomaly labels file (columns {', '.join(missing)} missing)",
+            param_hint="--evaluate",
+        )
+    return path
+
+
 def load_labels(path: str | Path) -> pl.DataFrame:
     """labels/anomaly_labels.csv as written by `burnrate generate` (start/end as naive UTC datetimes)."""
-    df = pl.read_csv(path, infer_schema_length=0)
+    df = pl.read_csv(labels_file(path), infer_schema_length=0)
     return df.with_columns(
         pl.col("start").str.to_datetime(time_zone="UTC").dt.replace_time_zone(None),
         pl.col("end").str.to_datetime(time_zone="UTC").dt.replace_time_zone(None),

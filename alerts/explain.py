@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from alerts.messages import money
+
 # sub-dimensions a scope is broken down by, in order of preference when nothing stands out
 DIMENSIONS: dict[str, tuple[str, ...]] = {
     "team": ("feature", "user", "model", "prompt"),
@@ -217,10 +219,6 @@ def _clip(cause: Cause) -> Cause:
     return cause
 
 
-def _money(x: float) -> str:
-    return f"${x:,.2f}" if abs(x) >= 0.1 else f"${x:,.4f}"
-
-
 def _x(r: float) -> str:
     return "∞×" if not math.isfinite(r) else f"{r:.1f}×"
 
@@ -254,7 +252,7 @@ def sentence(
             f"Spend on {where} {_x(w.spend / w.expected_spend if w.expected_spend else math.inf)} the usual"
         )
     if cause is None:
-        return f"{what}; impact {_money(impact)}."
+        return f"{what}; impact {money(impact)}."
     unit = {
         "spend": "of the extra spend",
         "requests": "of the extra requests",
@@ -270,7 +268,7 @@ def sentence(
         hint = " — a new prompt version (check its cache prefix)"
     return (
         f"{what}; {LABELS[cause.dimension]} {cause.value} accounts for {cause.share:.0%} {unit[cause.driver]}"
-        f" (usually {cause.usual_share:.0%}){hint}; impact {_money(impact)}."
+        f" (usually {cause.usual_share:.0%}){hint}; impact {money(impact)}."
     )
 
 

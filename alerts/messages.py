@@ -44,7 +44,8 @@ def money(x: float | None) -> str:
     if x is None:
         return "n/a"
     x = float(x)
-    return f"${x:,.2f}" if abs(x) >= 0.1 or x == 0 else f"${x:,.4f}"
+    sign = "-" if x < 0 else ""
+    return f"{sign}${abs(x):,.2f}" if abs(x) >= 0.1 or x == 0 else f"{sign}${abs(x):,.4f}"
 
 
 def _when(a: datetime, b: datetime) -> str:
@@ -83,7 +84,7 @@ def anomaly(a: dict, alert_key: str, base_url: str, budget: dict | None) -> tupl
     impact = money(a["impact_usd"])
     if a["grain"] == "hour":
         impact += f" ({money(a['impact_usd_per_hour'])}/h)"
-    pct = f" (+{a['impact_pct']:.0f}%)" if a.get("impact_pct") is not None else ""
+    pct = f" ({a['impact_pct']:+.0f}%)" if a.get("impact_pct") is not None else ""
     severity = a["severity"] + (" ↑ budget" if a.get("is_escalated") else "")
     blocks = [
         HeaderBlock(text=f"{title}: {a['scope_type']} {a['scope_value']}"[:150]),

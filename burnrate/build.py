@@ -78,10 +78,10 @@ def run_dbt(
             total = getattr(event.data, "total", 0)
             if state["task"] is None:
                 state["task"] = bar.add_task("dbt build", total=total, unit="nodes")
-        elif name == "NodeFinished" and bar is not None and state["task"] is not None:
-            node = event.data.node_info
-            bar.update(state["task"], advance=1, description=f"dbt: {node.node_name}")
+        elif name == "NodeFinished":
             result.nodes += 1
+            if bar is not None and state["task"] is not None:
+                bar.update(state["task"], advance=1, description=f"dbt: {event.data.node_info.node_name}")
         elif name in {"RunResultError", "RunResultFailure"}:
             result.failures.append(event.info.msg)
         elif name in {"RunResultWarning", "RunResultWarningMessage"}:
@@ -134,7 +134,8 @@ def build(
     if full_refresh:
         args.append("--full-refresh")
     if select:
-        args += ["--select", *select]
+        # a partial build runs the tests of what it built, not relationship tests into unbuilt models
+        args += ["--select", *select, "--indirect-selection", "cautious"]
     with warehouse.writer_lock(cfg) if take_lock else contextlib.nullcontext():
         if (target or cfg.dbt.target) == "duckdb":
             from ingest.tables import ensure_raw_tables

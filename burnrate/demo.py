@@ -78,14 +78,6 @@ def ingest_workload(cfg: Config, out: Path) -> list:
     return summaries
 
 
-def _optional(module: str, attr: str):
-    """A later stage's entry point, or None while that stage is not built yet."""
-    try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError):
-        return None
-
-
 @click.command("demo")
 @click.option("--days", type=int, help="days of traffic (default: demo.days)")
 @click.option(
@@ -134,18 +126,17 @@ def command(state: State, days, requests_per_day, seed, out, regenerate, serve) 
     err.print(f"dbt build: {result.nodes} nodes ok, {len(result.warnings)} warnings")
 
     err.rule("4/5 detect and alert")
-    cycle = _optional("alerts.pipeline", "detect_and_alert")
-    if cycle is None:
-        err.print("detection and alerts are not built yet: skipped")
-    else:
-        cycle(cfg)
+    from alerts.pipeline import detect_and_alert
+
+    cycle = detect_and_alert(cfg)
+    if cycle.exit_code:
+        err.print(f"[yellow]detect and alert[/]: {'; '.join(cycle.errors) or 'see above'}")
 
     err.print(f"warehouse ready in {time.monotonic() - started:.0f}s: {cfg.warehouse_path}")
     err.rule("5/5 serve")
-    serve_fn = _optional("burnrate.serve", "serve")
-    if not serve:
-        err.print("not serving (--no-serve); `burnrate serve` starts the dashboard")
-    elif serve_fn is None:
-        err.print("the dashboard is not built yet: skipped")
+    if serve:
+        from burnrate.serve import serve as serve_dashboard
+
+        serve_dashboard(cfg)
     else:
-        serve_fn(cfg)
+        err.print("not serving (--no-serve); `burnrate serve` starts the dashboard")

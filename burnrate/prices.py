@@ -6,8 +6,8 @@ three seeds that SQL can join, so history can be re-priced at any time with the 
 * `price_catalog.csv`   one row per provider × model × price variant × validity period × input-token tier,
                         prices in USD per million tokens for every token kind. Effective-dated
                         (`valid_from` inclusive, `valid_to` exclusive, UTC dates), with time-of-day windows
-                        where a provider has off-peak prices, and tier bands (`min_input_tokens` inclusive,
-                        `max_input_tokens` exclusive) for cliff-tiered prices (a request over a threshold
+                        where a provider has off-peak prices, and tier bands (`min_input_tokens` exclusive,
+                        `max_input_tokens` inclusive) for cliff-tiered prices (a request over a threshold
                         pays the tier price on all its tokens, as genai-prices computes it).
 * `price_model_matches.csv`  how a model name reported by a log maps to a catalog model: genai-prices' match
                         logic in disjunctive normal form (a model matches when every atom of one of its
@@ -169,7 +169,9 @@ def _tier_bands(prices: dict[str, object]) -> list[tuple[int, int | None, dict[s
         for key, p in prices.items():
             if isinstance(p, t.TieredPrices):
                 value = p.base
-                for tier in p.tiers:  # sorted ascending; tokens above a threshold pay that tier on all
+                for (
+                    tier
+                ) in p.tiers:  # sorted ascending; tokens above (not at) a threshold pay that tier on all
                     if lo >= tier.start:
                         value = tier.price
                 flat[key] = value

@@ -42,8 +42,9 @@ def _lookup(rows, when: datetime, input_tokens: int):
             continue
         if r["valid_to"] and date.fromisoformat(r["valid_to"]) <= when.date():
             continue
-        if int(r["min_input_tokens"]) > input_tokens or (
-            r["max_input_tokens"] and input_tokens >= int(r["max_input_tokens"])
+        low = int(r["min_input_tokens"])  # a tier applies above its threshold, as genai-prices computes it
+        if (low and input_tokens <= low) or (
+            r["max_input_tokens"] and input_tokens > int(r["max_input_tokens"])
         ):
             continue
         if r["time_of_day_start"]:
@@ -62,7 +63,7 @@ def _flat(price, input_tokens: int):
         return price
     value = price.base
     for tier in tiers:
-        if input_tokens >= tier.start:
+        if input_tokens > tier.start:
             value = tier.price
     return value
 
@@ -87,7 +88,12 @@ def test_catalog_reproduces_genai_prices_for_every_model_date_variant_and_tier(e
                         thresholds = sorted(
                             {t.start for p in expected.values() for t in getattr(p, "tiers", [])}
                         )
-                        for tokens in {0, *thresholds, *(t - 1 for t in thresholds)}:
+                        for tokens in {
+                            0,
+                            *thresholds,
+                            *(t - 1 for t in thresholds),
+                            *(t + 1 for t in thresholds),
+                        }:
                             row = _lookup(index.get((provider.id, model.id, key), []), when, tokens)
                             if row is None and key:  # variant not in force: the SQL falls back to standard
                                 row = _lookup(index.get((provider.id, model.id, ""), []), when, tokens)
