@@ -19,6 +19,7 @@ Each prints one JSON line: {"rows": …}. pandas is imported here only (the `ben
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -46,7 +47,10 @@ def floor(source: str, db: str, files: list[str]) -> int:
         from bench.ingest_dcgm import measure_duckdb
 
         return measure_duckdb(str(Path(files[0]).parents[1]), db)["rows"]
-    con = duckdb.connect(db)
+    # under the same memory_limit as the warehouse writers (burnrate bench passes the configured one)
+    con = duckdb.connect(
+        db, config={"memory_limit": os.environ.get("BURNRATE_WAREHOUSE_MEMORY_LIMIT", "3GB")}
+    )
     groups: dict[tuple[str, str], list[str]] = {}
     for f in files:
         kind = "page" if _is_page(f) else f.lower().removesuffix(".gz").rsplit(".", 1)[-1]

@@ -91,6 +91,12 @@ class Run:
         self.env = {**os.environ, "BURNRATE_WAREHOUSE": str(self.wh), "BURNRATE_CONFIG": ""}
         self.env.pop("BURNRATE_PUBLISHED_DIR", None)
         self.env.pop("BURNRATE_WAREHOUSE_PUBLISHED_DIR", None)
+        from burnrate import config
+
+        # the references read under the memory limit the stages run with
+        self.env["BURNRATE_WAREHOUSE_MEMORY_LIMIT"] = str(
+            config.load(env=self.env).duckdb_settings["memory_limit"]
+        )
         self.stages: list[Stage] = []
         self.references: dict[str, Stage] = {}
         self.progress = progress
@@ -108,6 +114,13 @@ class Run:
             self.references[name] = stage
         else:
             self.stages.append(stage)
+        partial = {
+            "stages": [s.as_dict() for s in self.stages],
+            "references": [s.as_dict() for s in self.references.values()],
+        }
+        (self.work / "partial.json").write_text(
+            json.dumps(partial, indent=2)
+        )  # what a long run has measured so far
         return stage
 
     def burnrate(self, name: str, *args: str, rows=None) -> Stage:
