@@ -101,7 +101,7 @@ class Run:
         self.references: dict[str, Stage] = {}
         self.progress = progress
 
-    def _step(self, name: str, argv: list[str], rows=None, *, reference: bool = False) -> Stage:
+    def step(self, name: str, argv: list[str], rows=None, *, reference: bool = False) -> Stage:
         task = self.progress.add_task(name, total=None)
         stage, stdout = measure(name, argv, self.env, self.work / "logs" / f"{name.replace(' ', '_')}.log")
         stage.rows = rows() if callable(rows) else rows if rows is not None else json.loads(stdout)["rows"]
@@ -114,20 +114,17 @@ class Run:
             self.references[name] = stage
         else:
             self.stages.append(stage)
-        partial = {
-            "stages": [s.as_dict() for s in self.stages],
-            "references": [s.as_dict() for s in self.references.values()],
-        }
-        (self.work / "partial.json").write_text(
-            json.dumps(partial, indent=2)
-        )  # what a long run has measured so far
+        # what a long run has measured so far, readable before it ends
+        partial = {"stages": self.stages, "references": list(self.references.values())}
+        partial = {k: [s.as_dict() for s in v] for k, v in partial.items()}
+        (self.work / "partial.json").write_text(json.dumps(partial, indent=2))
         return stage
 
     def burnrate(self, name: str, *args: str, rows=None) -> Stage:
-        return self._step(name, [sys.executable, "-m", "burnrate", *args], rows)
+        return self.step(name, [sys.executable, "-m", "burnrate", *args], rows)
 
     def reference(self, name: str, *args: str) -> Stage:
-        return self._step(name, [sys.executable, str(ROOT / "bench" / "reference.py"), *args], reference=True)
+        return self.step(name, [sys.executable, str(ROOT / "bench" / "reference.py"), *args], reference=True)
 
     def count(self, sql: str) -> int:
         import duckdb
@@ -151,7 +148,7 @@ def split_off_last_day(demo: Path, day_dir: Path, last_day: date) -> None:
         path.rename(target)
 
 
-def run(work: Path, out: Path, scale: str, days: int, requests_per_day: int, progress) -> dict:
+def run(work: Path, scale: str, days: int, requests_per_day: int, progress) -> dict:
     """Every stage and reference at one scale; returns the result written to `out`."""
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -197,7 +194,7 @@ def run(work: Path, out: Path, scale: str, days: int, requests_per_day: int, pro
     mart_rows = "select count(*) from marts.fct_llm_requests"
     r.burnrate("detect", "detect", rows=lambda: r.count(mart_rows))
     pages = work / "dashboard.json"
-    r._step(
+    r.step(
         "dashboard queries",
         [sys.executable, str(ROOT / "bench" / "dashboard_queries.py"), "--runs", "5", "--json", str(pages)],
         rows=lambda: r.count(mart_rows),
@@ -362,7 +359,7 @@ def command(
     work = work or ROOT / "bench" / "work" / f"bench-{scale}"
     err.print(f"burnrate bench: {scale} ({rpd:,} requests/day × {days} days) in {work}")
     with progress() as bar:
-        res = run(work, out, scale, days, rpd, bar)
+        res = run(work, scale, days, rpd, bar)
     out.mkdir(parents=True, exist_ok=True)
     stem = out / f"{date.today().isoformat()}-{scale}"
     stem.with_suffix(".json").write_text(json.dumps(res, indent=2) + "\n")
