@@ -322,14 +322,20 @@ def exponents(results: list[dict]) -> dict[str, float]:
 )
 @click.option(
     "--compare",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    multiple=True,
-    help="result JSON files (two scales or more): print each stage's scale exponent instead of running",
+    is_flag=True,
+    help="instead of running: print each stage's scale exponent between the RESULTS files given",
 )
 @click.option("--days", type=click.IntRange(min=2), default=DAYS, hidden=True)
 @click.option("--requests-per-day", type=click.IntRange(min=1), hidden=True)
+@click.argument("results", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def command(
-    scale: str, out: Path, work: Path | None, compare: tuple[Path, ...], days: int, requests_per_day
+    scale: str,
+    out: Path,
+    work: Path | None,
+    compare: bool,
+    days: int,
+    requests_per_day,
+    results: tuple[Path, ...],
 ) -> None:
     """Benchmark every stage of the pipeline at a scale: 1m, 3m or 10m LLM requests over 30 days (cloud
     bills and DCGM metrics are generated alongside).
@@ -348,9 +354,10 @@ def command(
     from burnrate.console import err, progress
     from burnrate.console import out as stdout
 
-    if compare:
-        results = [json.loads(p.read_text()) for p in compare]
-        for name, k in exponents(results).items():
+    if compare or results:
+        if not (compare and results):
+            raise click.UsageError("result files go with --compare: burnrate bench --compare A.json B.json")
+        for name, k in exponents([json.loads(p.read_text()) for p in results]).items():
             stdout.print(f"{name:<32} exponent {k:.2f}")
         return
     import importlib.util

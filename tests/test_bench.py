@@ -78,10 +78,13 @@ def test_scale_exponent_is_the_log_log_slope_between_the_smallest_and_largest_ru
     assert got == {"ingest langfuse": 1.0, "build full": 1.2, "ingest (all sources)": 1.0}
     files = []
     for name, res in (("a", small), ("b", large)):
-        files += ["--compare", str(tmp_path / f"{name}.json")]
+        files.append(str(tmp_path / f"{name}.json"))
         (tmp_path / f"{name}.json").write_text(json.dumps(res))
     proc = subprocess.run(
-        [sys.executable, "-m", "burnrate", "bench", *files], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "-m", "burnrate", "bench", "--compare", *files],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert proc.returncode == 0 and "build full" in proc.stdout and "exponent 1.20" in proc.stdout
     with pytest.raises(bench.BenchFailed, match="two different scales"):
