@@ -286,22 +286,22 @@ def markdown(res: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def exponents(results: list[dict]) -> dict[str, float]:
-    """Per stage, the log-log slope of wall time against requests between the smallest and largest run."""
+def exponents(results: list[dict], figure: str = "wall_s") -> dict[str, float]:
+    """Per stage, the log-log slope of `figure` (wall_s or cpu_s) against requests between the smallest and
+    largest run."""
     ordered = sorted(results, key=lambda r: r["requests"])
     small, large = ordered[0], ordered[-1]
     if small["requests"] == large["requests"]:
         raise BenchFailed("--compare needs results at two different scales")
     scale = math.log(large["requests"] / small["requests"])
-    walls = [{s["name"]: s["wall_s"] for s in r["stages"]} for r in (small, large)]
-    walls[0]["ingest (all sources)"], walls[1]["ingest (all sources)"] = (
-        small["ingest_wall_s"],
-        large["ingest_wall_s"],
-    )
+    runs = [{s["name"]: s.get(figure, 0) for s in r["stages"]} for r in (small, large)]
+    for run_, res in zip(runs, (small, large), strict=True):
+        ingest = [s for s in res["stages"] if s["name"].startswith("ingest ") and " day " not in s["name"]]
+        run_["ingest (all sources)"] = sum(s.get(figure, 0) for s in ingest)
     return {
-        name: round(math.log(walls[1][name] / walls[0][name]) / scale, 3)
-        for name in walls[0]
-        if name in walls[1] and walls[0][name] > 0 and walls[1][name] > 0
+        name: round(math.log(runs[1][name] / runs[0][name]) / scale, 3)
+        for name in runs[0]
+        if name in runs[1] and runs[0][name] > 0 and runs[1][name] > 0
     }
 
 
@@ -357,8 +357,12 @@ def command(
     if compare or results:
         if not (compare and results):
             raise click.UsageError("result files go with --compare: burnrate bench --compare A.json B.json")
-        for name, k in exponents([json.loads(p.read_text()) for p in results]).items():
-            stdout.print(f"{name:<32} exponent {k:.2f}")
+        loaded = [json.loads(p.read_text()) for p in results]
+        cpu = exponents(loaded, "cpu_s")
+        for name, k in exponents(loaded).items():
+            stdout.print(
+                f"{name:<32} exponent {k:.2f} (wall)" + (f", {cpu[name]:.2f} (CPU)" if name in cpu else "")
+            )
         return
     import importlib.util
 

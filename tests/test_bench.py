@@ -65,8 +65,7 @@ def test_the_harness_measures_every_stage_and_reference(tmp_path):
 def _result(requests: int, wall: dict[str, float]) -> dict:
     return {
         "requests": requests,
-        "ingest_wall_s": wall["ingest langfuse"],
-        "stages": [{"name": k, "wall_s": v} for k, v in wall.items()],
+        "stages": [{"name": k, "wall_s": v, "cpu_s": v / 2} for k, v in wall.items()],
     }
 
 
@@ -76,6 +75,7 @@ def test_scale_exponent_is_the_log_log_slope_between_the_smallest_and_largest_ru
     large = _result(10_000_000, {"ingest langfuse": 100.0, "build full": 60.0 * 10**1.2})
     got = bench.exponents([large, small, middle])
     assert got == {"ingest langfuse": 1.0, "build full": 1.2, "ingest (all sources)": 1.0}
+    assert bench.exponents([large, small], "cpu_s") == got
     files = []
     for name, res in (("a", small), ("b", large)):
         files.append(str(tmp_path / f"{name}.json"))
@@ -86,6 +86,10 @@ def test_scale_exponent_is_the_log_log_slope_between_the_smallest_and_largest_ru
         capture_output=True,
         text=True,
     )
-    assert proc.returncode == 0 and "build full" in proc.stdout and "exponent 1.20" in proc.stdout
+    assert (
+        proc.returncode == 0
+        and "build full" in proc.stdout
+        and "exponent 1.20 (wall), 1.20 (CPU)" in proc.stdout
+    )
     with pytest.raises(bench.BenchFailed, match="two different scales"):
         bench.exponents([small, small])
