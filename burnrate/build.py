@@ -40,8 +40,11 @@ class BuildResult:
 
 def dbt_env(cfg: Config, target: str | None = None) -> dict[str, str]:
     """The environment variables profiles.yml reads."""
+    duck = cfg.duckdb_settings
     return {
         "BURNRATE_WAREHOUSE": str(cfg.warehouse_path),
+        "BURNRATE_WAREHOUSE_MEMORY_LIMIT": str(duck["memory_limit"]),
+        "BURNRATE_WAREHOUSE_TEMP_DIRECTORY": str(duck["temp_directory"]),
         "BURNRATE_DBT_TARGET": target or cfg.dbt.target,
         "BURNRATE_DBT_THREADS": str(cfg.dbt.threads),
         "BURNRATE_SPARK_EXPORT_ROOT": spark.export_root(cfg.dbt.spark_export_root),

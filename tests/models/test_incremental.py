@@ -8,8 +8,9 @@ from pathlib import Path
 
 from burnrate import warehouse
 from burnrate.build import run_dbt
+from burnrate.generate.deliveries import split_last_day
 from ingest import helicone, langfuse
-from tests.workload import split_last_day, workload_config
+from tests.workload import workload_config
 
 
 def _ingest(cfg, files: list[Path]) -> None:
