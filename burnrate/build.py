@@ -39,7 +39,7 @@ class BuildResult:
 
 
 def dbt_env(cfg: Config, target: str | None = None) -> dict[str, str]:
-    """The environment variables profiles.yml reads."""
+    """The environment variables profiles.yml and dbt_project.yml read."""
     duck = cfg.duckdb_settings
     return {
         "BURNRATE_WAREHOUSE": str(cfg.warehouse_path),

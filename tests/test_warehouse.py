@@ -126,5 +126,6 @@ def test_writers_and_dbt_run_within_the_memory_limit_and_spill_next_to_the_wareh
         "1GB",
         str(cfg.warehouse_path.parent / "spill"),
     )
-    profile = (ROOT / "profiles.yml").read_text()
-    assert all(f"env_var('{name}'" in profile for name in env if name.startswith("BURNRATE_"))
+    dbt_files = (ROOT / "profiles.yml").read_text() + (ROOT / "dbt_project.yml").read_text()
+    unread = [name for name in env if name.startswith("BURNRATE_") and f"env_var('{name}'" not in dbt_files]
+    assert not unread, unread
