@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -32,6 +33,7 @@ from ingest import files, landing, rawload
 log = logging.getLogger(__name__)
 Detect = Callable[[duckdb.DuckDBPyConnection, Path], "rawload.Plan | None"]
 DEFAULT_BATCH_MB = 512
+T = TypeVar("T")
 
 
 def container(path: Path) -> str:
@@ -122,12 +124,17 @@ def ingest(
     return summary
 
 
-def _plan(
-    con: duckdb.DuckDBPyConnection, source: str, detect: Detect, found: list[Path], summary: landing.Summary
-) -> tuple[list[_File], list[Path]]:
-    """The files to load now, in order, with their fingerprints and plans (unchanged files are counted as
-    skipped, unreadable ones recorded), and the files whose bytes repeat one of those (for a later round)."""
-    todo: list[_File] = []
+def plan_round(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    found: list[Path],
+    summary: landing.Summary,
+    prepare: Callable[[Path, landing.FileFingerprint], T | None],
+) -> tuple[list[T], list[Path]]:
+    """The files of `found` to load now, in order, each as `prepare(path, fingerprint)` makes it (None: it
+    recorded the file as failed), and the files whose bytes repeat one of those (for a later round).
+    Unchanged files are counted as skipped."""
+    todo: list[T] = []
     later: list[Path] = []
     planned: set[str] = set()
     for path in found:
@@ -139,12 +146,26 @@ def _plan(
         if fp.sha256 in planned:
             later.append(path)
             continue
-        try:
-            todo.append(_File(path, fp, detect(con, path), json_bytes(path)))
+        item = prepare(path, fp)
+        if item is not None:
+            todo.append(item)
             planned.add(fp.sha256)
+    return todo, later
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection, source: str, detect: Detect, found: list[Path], summary: landing.Summary
+) -> tuple[list[_File], list[Path]]:
+    """The files to load now, with their plans (unreadable ones recorded), and those for a later round."""
+
+    def prepare(path: Path, fp: landing.FileFingerprint) -> _File | None:
+        try:
+            return _File(path, fp, detect(con, path), json_bytes(path))
         except rawload.UNREADABLE + (BurnrateError,) as exc:
             _failed(con, source, path, exc, summary)
-    return todo, later
+            return None
+
+    return plan_round(con, source, found, summary, prepare)
 
 
 def _failed(
