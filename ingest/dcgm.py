@@ -49,7 +49,7 @@ from burnrate import console
 from burnrate.config import Config
 from burnrate.errors import BurnrateError
 from ingest import dcgm_samples as samples
-from ingest import dcgm_text, files, filesource, landing
+from ingest import dcgm_text, files, landing
 
 SOURCE = "dcgm"
 SUFFIXES = (".prom", ".txt", ".metrics", ".prom.gz", ".txt.gz", ".metrics.gz")
@@ -79,8 +79,8 @@ def ingest_files(
     while pending:
         # A file with the same bytes as one before it waits for the next round: skipped then if that file
         # loaded (as it would have been after that file's batch), tried by itself if it could not be.
-        todo, pending = filesource.plan_round(
-            con, SOURCE, pending, summary, lambda path, fp: _File(path, fp, filesource.json_bytes(path))
+        todo, pending = landing.plan_round(
+            con, SOURCE, pending, summary, lambda path, fp: _File(path, fp, files.content_bytes(path))
         )
         for group in _batches(todo):
             if progress:

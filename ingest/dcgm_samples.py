@@ -215,21 +215,27 @@ def load_stage(b: landing.Batch, series: SeriesTable, *, locations: Sequence[str
     )
     # Narrow from here on (ids, times, values); the series' columns are joined in only for the insert.
     # Per file, one row per sample key: the first occurrence wins; later ones are duplicates (same value) or
-    # conflicts. Across the batch's files, the first file holding a sample loads it.
-    across = (
-        "first_value(c.file) over batch_w as first_file, first_value(c.v) over batch_w as batch_first_v"
-        if len(locations) > 1
-        else "c.file as first_file, null::double as batch_first_v"
-    )
+    # conflicts. Across the batch's files, the first file holding a sample loads it. Only samples read more
+    # than once need the windows that find which occurrence came first.
     con.execute(
-        f"""
+        """
         create or replace temp table _dcgm_ok as
-        select c.file, c.series_id, s.sample_key, c.line, c.raw_tail, c.sampled_ms, c.v as value,
-               row_number() over w as dup, first_value(c.v) over w as first_v, {across}
-        from (select rowid, * from _dcgm_classified where reason is null and not is_blank) c
-        join _dcgm_series s using (series_id)
-        window w as (partition by s.sample_key, c.sampled_ms, c.file order by c.line nulls last, c.rowid),
-               batch_w as (partition by s.sample_key, c.sampled_ms order by c.file, c.line nulls last, c.rowid)
+        with ok as (
+            select c.rowid as rid, c.file, c.series_id, s.sample_key, c.line, c.raw_tail, c.sampled_ms,
+                   c.v as value
+            from _dcgm_classified c join _dcgm_series s using (series_id)
+            where c.reason is null and not c.is_blank
+        ),
+        repeated as (select sample_key, sampled_ms from ok group by all having count(*) > 1)
+        select * exclude (rid),
+               row_number() over w as dup, first_value(value) over w as first_v,
+               first_value(file) over batch_w as first_file, first_value(value) over batch_w as batch_first_v
+        from ok semi join repeated using (sample_key, sampled_ms)
+        window w as (partition by sample_key, sampled_ms, file order by line nulls last, rid),
+               batch_w as (partition by sample_key, sampled_ms order by file, line nulls last, rid)
+        union all
+        select * exclude (rid), 1, value, file, value
+        from ok anti join repeated using (sample_key, sampled_ms)
         """
     )
     lo, hi = con.execute("select min(sampled_ms), max(sampled_ms) from _dcgm_ok").fetchone()

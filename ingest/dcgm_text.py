@@ -205,7 +205,8 @@ def _stage_tails(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
     """Split each line's tail into value and timestamp text (in SQL) and fill `_dcgm_stage`.
 
     Timestamps are milliseconds, or seconds (with a fraction) in an OpenMetrics file. A line whose series
-    could not be read keeps its whole text as the tail, for the quarantine.
+    could not be read keeps its whole text as the tail, for the quarantine. Spaces and tabs both separate
+    the fields (prometheus_client's parser reads `name{…}<TAB>1` too).
     """
     con.execute(
         r"""
@@ -219,7 +220,7 @@ def _stage_tails(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
         ),
         joined as (
             select l.file, l.line, k.series_id, k.error,
-                   case when k.error is null then trim(l.tail) else coalesce(l.whole, l.key || l.tail) end as tail
+                   case when k.error is null then trim(l.tail, chr(32) || chr(9) || chr(10) || chr(12) || chr(13)) else coalesce(l.whole, l.key || l.tail) end as tail
             from lines l join _dcgm_keys k using (key)
         )
         select j.*, f.default_ms, f.openmetrics,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -34,3 +35,14 @@ def expand(paths: Iterable[str | Path], suffixes: Sequence[str] = ()) -> list[Pa
         for p in sorted(matched):
             found[p.resolve()] = None
     return list(found)
+
+
+def content_bytes(path: Path) -> int:
+    """The size of a file's content: a gzip file's uncompressed size from its trailer (ISIZE, modulo
+    4 GiB, so never taken below the compressed size), else the size on disk."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        if fh.read(2) != b"\x1f\x8b" or size < 18:
+            return size
+        fh.seek(-4, os.SEEK_END)
+        return max(int.from_bytes(fh.read(4), "little"), size)

@@ -18,11 +18,9 @@ A file that cannot be read at all (truncated gzip, not JSON/CSV/Parquet, unknown
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 import duckdb
 
@@ -33,7 +31,6 @@ from ingest import files, landing, rawload
 log = logging.getLogger(__name__)
 Detect = Callable[[duckdb.DuckDBPyConnection, Path], "rawload.Plan | None"]
 DEFAULT_BATCH_MB = 512
-T = TypeVar("T")
 
 
 def container(path: Path) -> str:
@@ -44,17 +41,6 @@ def container(path: Path) -> str:
     if name.endswith(".parquet"):
         return "parquet"
     return rawload.json_container(path)
-
-
-def json_bytes(path: Path) -> int:
-    """The size of a file's content: a gzip file's uncompressed size from its trailer (ISIZE, modulo
-    4 GiB, so never taken below the compressed size), else the size on disk."""
-    size = path.stat().st_size
-    with open(path, "rb") as fh:
-        if fh.read(2) != b"\x1f\x8b" or size < 18:
-            return size
-        fh.seek(-4, os.SEEK_END)
-        return max(int.from_bytes(fh.read(4), "little"), size)
 
 
 @dataclass
@@ -124,35 +110,6 @@ def ingest(
     return summary
 
 
-def plan_round(
-    con: duckdb.DuckDBPyConnection,
-    source: str,
-    found: list[Path],
-    summary: landing.Summary,
-    prepare: Callable[[Path, landing.FileFingerprint], T | None],
-) -> tuple[list[T], list[Path]]:
-    """The files of `found` to load now, in order, each as `prepare(path, fingerprint)` makes it (None: it
-    recorded the file as failed), and the files whose bytes repeat one of those (for a later round).
-    Unchanged files are counted as skipped."""
-    todo: list[T] = []
-    later: list[Path] = []
-    planned: set[str] = set()
-    for path in found:
-        status, fp = landing.file_status(con, source, path)
-        if status == "unchanged":
-            summary.files_skipped += 1
-            continue
-        fp = fp or landing.fingerprint(path)
-        if fp.sha256 in planned:
-            later.append(path)
-            continue
-        item = prepare(path, fp)
-        if item is not None:
-            todo.append(item)
-            planned.add(fp.sha256)
-    return todo, later
-
-
 def _plan(
     con: duckdb.DuckDBPyConnection, source: str, detect: Detect, found: list[Path], summary: landing.Summary
 ) -> tuple[list[_File], list[Path]]:
@@ -160,12 +117,12 @@ def _plan(
 
     def prepare(path: Path, fp: landing.FileFingerprint) -> _File | None:
         try:
-            return _File(path, fp, detect(con, path), json_bytes(path))
+            return _File(path, fp, detect(con, path), files.content_bytes(path))
         except rawload.UNREADABLE + (BurnrateError,) as exc:
             _failed(con, source, path, exc, summary)
             return None
 
-    return plan_round(con, source, found, summary, prepare)
+    return landing.plan_round(con, source, found, summary, prepare)
 
 
 def _failed(

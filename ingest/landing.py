@@ -26,10 +26,11 @@ import hashlib
 import logging
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -89,6 +90,7 @@ TEXT_FIELDS = frozenset(
     {"input", "output", "request_body", "response_body", "messages", "response", "prompt", "completion"}
 )
 RAW_TEXT_LIMIT = 4000
+T = TypeVar("T")
 
 
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
@@ -330,6 +332,35 @@ def record_failure(
         b.quarantine(reason, field=field, line=line)
         b.message = redact(reason)
     con.execute("update meta.ingest_batches set status = 'failed' where batch_id = ?", [b.batch_id])
+
+
+def plan_round(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    found: list[Path],
+    summary: Summary,
+    prepare: Callable[[Path, FileFingerprint], T | None],
+) -> tuple[list[T], list[Path]]:
+    """The files of `found` to load now, in order, each as `prepare(path, fingerprint)` makes it (None: it
+    recorded the file as failed), and the files whose bytes repeat one of those (for a later round).
+    Unchanged files are counted as skipped."""
+    todo: list[T] = []
+    later: list[Path] = []
+    planned: set[str] = set()
+    for path in found:
+        status, fp = file_status(con, source, path)
+        if status == "unchanged":
+            summary.files_skipped += 1
+            continue
+        fp = fp or fingerprint(path)
+        if fp.sha256 in planned:
+            later.append(path)
+            continue
+        item = prepare(path, fp)
+        if item is not None:
+            todo.append(item)
+            planned.add(fp.sha256)
+    return todo, later
 
 
 @dataclass
