@@ -220,13 +220,21 @@ def _stage_tails(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
         ),
         joined as (
             select l.file, l.line, k.series_id, k.error,
-                   case when k.error is null then trim(l.tail, chr(32) || chr(9) || chr(10) || chr(12) || chr(13)) else coalesce(l.whole, l.key || l.tail) end as tail
-            from lines l join _dcgm_keys k using (key)
+                   case when k.error is not null then coalesce(l.whole, l.key || l.tail)
+                        when simple then substr(l.tail, 2)
+                        else trim(l.tail, chr(32) || chr(9) || chr(10) || chr(12) || chr(13)) end as tail,
+                   simple
+            from (
+                -- the usual tail: " value[ timestamp]", single spaces, no other whitespace
+                select *, prefix(tail, ' ') and not contains(tail, '  ') and not contains(tail, chr(9))
+                          and not contains(tail, chr(12)) and not suffix(tail, ' ') as simple
+                from lines
+            ) l join _dcgm_keys k using (key)
         )
-        select j.*, f.default_ms, f.openmetrics,
+        select j.* exclude (simple), f.default_ms, f.openmetrics,
                case when j.error is not null or j.tail = '' then []
-                    when regexp_matches(j.tail, '[\t\n\f\r]| {2}') then string_split_regex(j.tail, '\s+')
-                    else string_split(j.tail, ' ') end as tok
+                    when simple then string_split(j.tail, ' ')
+                    else string_split_regex(j.tail, '\s+') end as tok
         from joined j join _dcgm_files f using (file)
         """
     )

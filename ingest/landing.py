@@ -27,6 +27,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -343,21 +344,34 @@ def plan_round(
 ) -> tuple[list[T], list[Path]]:
     """The files of `found` to load now, in order, each as `prepare(path, fingerprint)` makes it (None: it
     recorded the file as failed), and the files whose bytes repeat one of those (for a later round).
-    Unchanged files are counted as skipped."""
+
+    Unchanged files (`file_status`'s rules) are counted as skipped. The source's loaded files are read
+    once, and the files that need hashing are hashed on every core.
+    """
+    ensure_meta(con)
+    loaded = con.execute(
+        "select path, size_bytes, mtime_ns, sha256 from meta.ingest_files where source = ?", [source]
+    ).fetchall()
+    same_stat = {(path, size, mtime) for path, size, mtime, _ in loaded}
+    same_bytes = {sha for *_, sha in loaded}
+    to_hash = []
+    for path in found:
+        st = Path(path).resolve().stat()
+        if (str(Path(path).resolve()), st.st_size, st.st_mtime_ns) in same_stat:
+            summary.files_skipped += 1
+        else:
+            to_hash.append(path)
+    with ThreadPoolExecutor() as pool:  # hashlib and file reads release the GIL
+        fingerprints = list(pool.map(fingerprint, to_hash))
     todo: list[T] = []
     later: list[Path] = []
     planned: set[str] = set()
-    for path in found:
-        status, fp = file_status(con, source, path)
-        if status == "unchanged":
+    for path, fp in zip(to_hash, fingerprints, strict=True):
+        if fp.sha256 in same_bytes:
             summary.files_skipped += 1
-            continue
-        fp = fp or fingerprint(path)
-        if fp.sha256 in planned:
+        elif fp.sha256 in planned:
             later.append(path)
-            continue
-        item = prepare(path, fp)
-        if item is not None:
+        elif (item := prepare(path, fp)) is not None:
             todo.append(item)
             planned.add(fp.sha256)
     return todo, later
