@@ -67,20 +67,22 @@ def split_line(raw: str) -> tuple[str, str] | None:
 
 
 def read(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[int, BaseException]:
-    """Load the text of `paths` into `_dcgm_text(file, body)` (`file`: the index in `paths`); return the
-    files that could not be read (not UTF-8, broken gzip, …) with their error.
+    """Split the text of `paths` into `_dcgm_lines` (see `_split`; `file`: the index in `paths`); return
+    the files that could not be read (not UTF-8, broken gzip, …) with their error.
 
-    Plain files are read by DuckDB's `read_text` in one statement; gzip files, names that `read_text`
-    would take for a glob, and every file of a statement that failed are read here, one by one.
+    Plain files are read by DuckDB's `read_text`, split in the same statement; gzip files, names that
+    `read_text` would take for a glob, and every file of a statement that failed are read here, one by one.
     """
-    con.execute("create or replace temp table _dcgm_text (file integer, body varchar)")
+    con.execute(
+        "create or replace temp table _dcgm_lines (file integer, line bigint, text varchar, fast boolean)"
+    )
     direct = [i for i, p in enumerate(paths) if not p.name.endswith(".gz") and not glob.has_magic(str(p))]
     try:
         if direct:
-            con.execute(
+            _split(
+                con,
                 """
-                insert into _dcgm_text
-                select f.file, t.content
+                select f.file, t.content as body
                 from read_text($names) t join (select unnest($names) as filename, unnest($files) as file) f
                      using (filename)
                 """,
@@ -89,6 +91,7 @@ def read(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[int, BaseExc
     except duckdb.Error:
         direct = []
     failed: dict[int, BaseException] = {}
+    con.execute("create or replace temp table _dcgm_text (file integer, body varchar)")
     for i in sorted(set(range(len(paths))) - set(direct)):
         opener = gzip.open if paths[i].name.endswith(".gz") else open
         try:
@@ -98,14 +101,15 @@ def read(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> dict[int, BaseExc
             failed[i] = exc
             continue
         con.execute("insert into _dcgm_text values (?, ?)", [i, body])
+    _split(con, "select file, body from _dcgm_text", {})
+    con.execute("drop table _dcgm_text")
     return failed
 
 
 def stage(con: duckdb.DuckDBPyConnection, texts: list[Text], series: samples.SeriesTable) -> dict[int, int]:
-    """Fill `_dcgm_stage` with every sample line in `_dcgm_text` (see `read`); return, per file, how many
+    """Fill `_dcgm_stage` with every sample line in `_dcgm_lines` (see `read`); return, per file, how many
     had no timestamp."""
     samples.create_stage(con)
-    _split(con)
     openmetrics = _odd_lines(con)
     _series_ids(con, series)
     con.execute(
@@ -113,45 +117,46 @@ def stage(con: duckdb.DuckDBPyConnection, texts: list[Text], series: samples.Ser
     )
     columns = [[t.file for t in texts], [t.default_ms for t in texts], [t.file in openmetrics for t in texts]]
     samples.insert_columns(con, "_dcgm_files", columns)
-    untimed = _stage_tails(con)
+    untimed = _stage_tails(con, {t.file in openmetrics for t in texts})
     for table in ("_dcgm_lines", "_dcgm_odd", "_dcgm_keys", "_dcgm_files"):
         con.execute(f"drop table if exists {table}")
     return untimed
 
 
-def _split(con: duckdb.DuckDBPyConnection) -> None:
-    """`_dcgm_lines(file, line, text, fast)`: every line that is not empty and not a plain comment, and
-    whether it is plain enough for the SQL split (see the module's docstring).
+def _split(con: duckdb.DuckDBPyConnection, bodies: str, params: dict) -> None:
+    """Add to `_dcgm_lines(file, line, text, fast)` every line of the texts `bodies` (a query of
+    `file, body`) that is not empty and not a plain comment, and whether it is plain enough for the SQL
+    split (see the module's docstring).
 
     Lines are numbered as in Python's text mode: `\\r\\n` and a lone `\\r` end a line too.
     """
     con.execute(
-        r"""
-        create or replace temp table _dcgm_lines as
+        f"""
+        insert into _dcgm_lines
         with bodies as (
             select file, case when contains(body, chr(13))
                               then replace(replace(body, chr(13) || chr(10), chr(10)), chr(13), chr(10))
                               else body end as body
-            from _dcgm_text
+            from ({bodies})
         ),
         lines as (
             select file, generate_subscripts(body_lines, 1) as line, unnest(body_lines) as text
             from (select file, string_split(body, chr(10)) as body_lines from bodies)
         ),
         marked as (
-            select file, line, text, ascii(text) as first, strpos(text, '}') as brace,
-                   substr(text, strpos(text, '}') + 1) as tail
+            select file, line, text, ascii(text) as first, strpos(text, '}}') as brace,
+                   substr(text, strpos(text, '}}') + 1) as tail
             from lines
             where text <> ''
         )
         select file, line, text,
-               first between 33 and 126 and first <> 35 and brace > 0 and strpos(tail, '}') = 0
+               first between 33 and 126 and first <> 35 and brace > 0 and strpos(tail, '}}') = 0
                and (tail = '' or ascii(right(tail, 1)) between 33 and 126) as fast
         from marked
         where not (first = 35 and ascii(right(text, 1)) between 33 and 126 and text <> '# EOF')
-        """
+        """,
+        params,
     )
-    con.execute("drop table _dcgm_text")
 
 
 def _odd_lines(con: duckdb.DuckDBPyConnection) -> set[int]:
@@ -201,7 +206,7 @@ def _series_ids(con: duckdb.DuckDBPyConnection, series: samples.SeriesTable) -> 
     samples.insert_columns(con, "_dcgm_keys", cols)
 
 
-def _stage_tails(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
+def _stage_tails(con: duckdb.DuckDBPyConnection, kinds: set[bool]) -> dict[int, int]:
     """Split each line's tail into value and timestamp text (in SQL) and fill `_dcgm_stage`.
 
     Timestamps are milliseconds, or seconds (with a fraction) in an OpenMetrics file. A line whose series
@@ -238,7 +243,7 @@ def _stage_tails(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
         from joined j join _dcgm_files f using (file)
         """
     )
-    for openmetrics in (False, True):
+    for openmetrics in sorted(kinds):  # False: milliseconds; True: OpenMetrics seconds
         ts_re, unit = (r"-?[0-9]+(\.[0-9]+)?", "seconds") if openmetrics else (r"-?[0-9]+", "milliseconds")
         ts_ms = "round(try_cast(tok[2] as decimal(38, 9)) * 1000)" if openmetrics else "tok[2]"
         con.execute(
