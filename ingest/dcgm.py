@@ -79,7 +79,7 @@ def ingest_files(
     while pending:
         # A file with the same bytes as one before it waits for the next round: skipped then if that file
         # loaded (as it would have been after that file's batch), tried by itself if it could not be.
-        todo, pending = landing.plan_round(
+        todo, pending = files.plan_round(
             con, SOURCE, pending, summary, lambda path, fp: _File(path, fp, files.content_bytes(path))
         )
         for group in _batches(todo):

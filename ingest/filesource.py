@@ -122,7 +122,7 @@ def _plan(
             _failed(con, source, path, exc, summary)
             return None
 
-    return landing.plan_round(con, source, found, summary, prepare)
+    return files.plan_round(con, source, found, summary, prepare)
 
 
 def _failed(

@@ -26,12 +26,10 @@ import hashlib
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
 
 import duckdb
 
@@ -91,7 +89,6 @@ TEXT_FIELDS = frozenset(
     {"input", "output", "request_body", "response_body", "messages", "response", "prompt", "completion"}
 )
 RAW_TEXT_LIMIT = 4000
-T = TypeVar("T")
 
 
 def ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
@@ -333,48 +330,6 @@ def record_failure(
         b.quarantine(reason, field=field, line=line)
         b.message = redact(reason)
     con.execute("update meta.ingest_batches set status = 'failed' where batch_id = ?", [b.batch_id])
-
-
-def plan_round(
-    con: duckdb.DuckDBPyConnection,
-    source: str,
-    found: list[Path],
-    summary: Summary,
-    prepare: Callable[[Path, FileFingerprint], T | None],
-) -> tuple[list[T], list[Path]]:
-    """The files of `found` to load now, in order, each as `prepare(path, fingerprint)` makes it (None: it
-    recorded the file as failed), and the files whose bytes repeat one of those (for a later round).
-
-    Unchanged files (`file_status`'s rules) are counted as skipped. The source's loaded files are read
-    once, and the files that need hashing are hashed on every core.
-    """
-    ensure_meta(con)
-    loaded = con.execute(
-        "select path, size_bytes, mtime_ns, sha256 from meta.ingest_files where source = ?", [source]
-    ).fetchall()
-    same_stat = {(path, size, mtime) for path, size, mtime, _ in loaded}
-    same_bytes = {sha for *_, sha in loaded}
-    to_hash = []
-    for path in found:
-        st = Path(path).resolve().stat()
-        if (str(Path(path).resolve()), st.st_size, st.st_mtime_ns) in same_stat:
-            summary.files_skipped += 1
-        else:
-            to_hash.append(path)
-    with ThreadPoolExecutor() as pool:  # hashlib and file reads release the GIL
-        fingerprints = list(pool.map(fingerprint, to_hash))
-    todo: list[T] = []
-    later: list[Path] = []
-    planned: set[str] = set()
-    for path, fp in zip(to_hash, fingerprints, strict=True):
-        if fp.sha256 in same_bytes:
-            summary.files_skipped += 1
-        elif fp.sha256 in planned:
-            later.append(path)
-        elif (item := prepare(path, fp)) is not None:
-            todo.append(item)
-            planned.add(fp.sha256)
-    return todo, later
 
 
 @dataclass
