@@ -1,6 +1,13 @@
 """Benchmark the DCGM ingest: text snapshots at >= 1 M samples, and a Prometheus pull on a smaller set.
 
     .venv/bin/python bench/ingest_dcgm.py [--samples 1048576] [--prometheus-samples 200000]
+    .venv/bin/python bench/ingest_dcgm.py --stage GENERATED/dcgm/snapshots [--runs 3]
+
+`--stage`: `burnrate bench`'s own two dcgm figures without the rest of the pipeline, `--runs` times on the
+generator's snapshots (`burnrate generate --days 30 --requests-per-day 2000 --out GENERATED`; the DCGM
+part does not depend on the request volume): the `ingest dcgm` stage (the CLI in its own process, into a
+fresh warehouse) and the `floor dcgm` reference, each timed by `burnrate.bench.measure` (wall, CPU of
+the process, peak RSS), and their ratios. The measurements below are in-process and on other data.
 
 Prints, for each measurement (each in its own process, so peak RSS is its own):
 
@@ -197,10 +204,46 @@ def run_one(mode: str, source: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def stage(snapshots: Path, runs: int) -> None:
+    """`--stage`: the `ingest dcgm` stage and `floor dcgm` reference as `burnrate bench` runs them."""
+    from burnrate.bench import measure
+
+    files = WORK / "dcgm.files"
+    for run in range(runs):
+        shutil.rmtree(WORK, ignore_errors=True)
+        WORK.mkdir(parents=True)
+        files.write_text("\n".join(str(p) for p in sorted(snapshots.rglob("*")) if p.is_file()))
+        env = {**os.environ, "BURNRATE_WAREHOUSE": str(WORK / "warehouse.duckdb"), "BURNRATE_CONFIG": ""}
+        ours, _ = measure(
+            "ingest dcgm",
+            [sys.executable, "-m", "burnrate", "ingest", "dcgm", str(snapshots)],
+            env,
+            WORK / "ingest.log",
+        )
+        floor_argv = [
+            sys.executable,
+            str(ROOT / "bench" / "reference.py"),
+            "floor",
+            "dcgm",
+            str(WORK / "floor.duckdb"),
+            str(files),
+        ]
+        floor, _ = measure("floor dcgm", floor_argv, env, WORK / "floor.log")
+        print(
+            f"run {run + 1}: ingest {ours.wall_s:.2f} s, CPU {ours.cpu_s:.2f} s, {ours.peak_rss_mb:,.0f} MB | "
+            f"floor {floor.wall_s:.2f} s, CPU {floor.cpu_s:.2f} s | speed {floor.wall_s / ours.wall_s:.3f}, "
+            f"CPU {floor.cpu_s / ours.cpu_s:.3f} | load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=1_048_576, help="text samples (default ~1 M)")
     parser.add_argument("--prometheus-samples", type=int, default=196_608, help="samples for the pull")
+    parser.add_argument("--stage", type=Path, metavar="SNAPSHOTS", help="time the bench's dcgm stage instead")
+    parser.add_argument("--runs", type=int, default=3, help="with --stage: how many times (default 3)")
     parser.add_argument("--one", nargs=3, metavar=("MODE", "SOURCE", "WAREHOUSE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -208,6 +251,9 @@ def main() -> None:
         out = MODES[mode](source, warehouse)
         out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(out))
+        return
+    if args.stage:
+        stage(args.stage.resolve(), args.runs)
         return
     shutil.rmtree(WORK, ignore_errors=True)
     WORK.mkdir(parents=True)

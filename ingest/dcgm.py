@@ -8,9 +8,10 @@ Reads the Prometheus text exposition format that dcgm-exporter serves on `/metri
   family (`dcgm/snapshots/<hostname>/<YYYY-MM-DD>.prom`).
 
 A file that ends with OpenMetrics' `# EOF` line is read as OpenMetrics: its timestamps are in seconds.
-Files may be gzip-compressed (`.gz`). Lines are streamed; series labels are parsed once per distinct series
-by `prometheus_client`'s parser, and the per-sample value/timestamp text goes to DuckDB in chunks, where
-`ingest.dcgm_samples` classifies and loads it (see there for blanks, quarantine and dedupe).
+Files may be gzip-compressed (`.gz`). Consecutive files are read as one batch: `ingest.dcgm_text` splits
+their lines in DuckDB (odd lines in Python) and parses each distinct series once with `prometheus_client`'s
+parser; `ingest.dcgm_samples` classifies and loads the samples (see there for blanks, quarantine and
+dedupe), and every file is marked ingested with its own counts in the batch's one commit.
 
 Table `raw.dcgm_samples` (long format, one row per sample; shared with `ingest.prometheus`):
 
@@ -36,27 +37,23 @@ Table `raw.dcgm_samples` (long format, one row per sample; shared with `ingest.p
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 import duckdb
-import pyarrow as pa
-from prometheus_client.parser import text_string_to_metric_families
 
 from burnrate import console
 from burnrate.config import Config
 from burnrate.errors import BurnrateError
 from ingest import dcgm_samples as samples
-from ingest import files, landing
+from ingest import dcgm_text, files, landing
 
 SOURCE = "dcgm"
 SUFFIXES = (".prom", ".txt", ".metrics", ".prom.gz", ".txt.gz", ".metrics.gz")
-CHUNK_LINES = 100_000
-READ_ERRORS = (OSError, UnicodeDecodeError, EOFError, zlib.error)
+BATCH_BYTES = 128 * 2**20
 
 
 def ingest_files(
@@ -71,41 +68,27 @@ def ingest_files(
 
     Files already loaded with the same bytes are skipped; a changed file is re-read and only its new
     samples are added. `at` is the sample time of lines without a timestamp (default: the file's mtime).
+    Consecutive files share a batch (one read, one merge, one commit) up to `BATCH_BYTES` of text; each
+    is marked ingested with its own counts, and a file that cannot be read is recorded and left out.
     """
     summary = landing.Summary(SOURCE)
     series = samples.SeriesTable()  # shared by the files of one run: nodes repeat across days
     task = progress.add_task("dcgm samples", total=None, unit="rows") if progress else None
-    advance = (lambda n: progress.advance(task, n)) if progress else (lambda n: None)
     untimed: dict[str, int] = {}
-    for path in files.expand(paths, SUFFIXES):
-        status, fp = landing.file_status(con, SOURCE, path)
-        if status == "unchanged":
-            summary.files_skipped += 1
-            continue
-        assert fp is not None
-        default_ms = _ms(at) if at else path.stat().st_mtime_ns // 1_000_000
-        if progress:
-            progress.update(task, description=f"dcgm {path.name}")
-        try:
-            with landing.batch(con, SOURCE, fp.path) as b:
-                n_untimed = _read_file(b, path, series, default_ms, advance)
-                loaded = samples.load_stage(b, series)
-                if loaded.skipped:
-                    b.message = f"{loaded.skipped} blank or NaN values skipped"
-                b.record_file(
-                    fp, rows_loaded=loaded.new + loaded.unchanged, rows_quarantined=b.counts.quarantined
-                )
-        except READ_ERRORS as exc:
-            landing.record_failure(
-                con, SOURCE, fp.path, f"file could not be read: {type(exc).__name__}: {exc}"
-            )
-            summary.failures.append(fp.path)
-            continue
-        summary.counts += b.counts
-        summary.skipped += loaded.skipped
-        summary.files_loaded += 1
-        if n_untimed:
-            untimed[str(path)] = n_untimed
+    pending = files.expand(paths, SUFFIXES)
+    while pending:
+        # A file with the same bytes as one before it waits for the next round: skipped then if that file
+        # loaded (as it would have been after that file's batch), tried by itself if it could not be.
+        todo, pending = files.plan_round(
+            con, SOURCE, pending, summary, lambda path, fp: _File(path, fp, files.content_bytes(path))
+        )
+        for group in _batches(todo):
+            if progress:
+                more = f" (+{len(group) - 1} files)" if len(group) > 1 else ""
+                progress.update(task, description=f"dcgm {group[0].path.name}{more}")
+            loaded = _load(con, group, at, series, summary, untimed)
+            if progress and loaded:
+                progress.advance(task, loaded.new + loaded.unchanged + loaded.skipped + loaded.quarantined)
     if untimed:
         when = f"--at {_iso(at)}" if at else "the file's modification time"
         files_text = "1 file" if len(untimed) == 1 else f"{len(untimed)} files"
@@ -115,6 +98,62 @@ def ingest_files(
     return summary
 
 
+@dataclass
+class _File:
+    path: Path
+    fp: landing.FileFingerprint
+    size: int  # of its text (a gzip file's uncompressed size)
+
+
+def _batches(todo: list[_File]) -> list[list[_File]]:
+    """Consecutive files grouped up to `BATCH_BYTES` of text (a bigger file is a batch by itself)."""
+    out: list[list[_File]] = []
+    size = 0
+    for f in todo:
+        if not out or size + f.size > BATCH_BYTES:
+            out.append([])
+            size = 0
+        out[-1].append(f)
+        size += f.size
+    return out
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    group: list[_File],
+    at: datetime | None,
+    series: samples.SeriesTable,
+    summary: landing.Summary,
+    untimed: dict[str, int],
+) -> samples.Loaded | None:
+    """Read, stage, merge and mark one batch of files in one transaction; a file that cannot be read is
+    recorded as failed and left out (None: no file could be read)."""
+    failed = dcgm_text.read(con, [f.path for f in group])
+    for i, exc in sorted(failed.items()):
+        reason = f"file could not be read: {type(exc).__name__}: {exc}"
+        landing.record_failure(con, SOURCE, group[i].fp.path, reason)
+        summary.failures.append(group[i].fp.path)
+    ok = [(i, f) for i, f in enumerate(group) if i not in failed]
+    if not ok:
+        return None
+    texts = [dcgm_text.Text(i, _ms(at) if at else f.fp.mtime_ns // 1_000_000) for i, f in ok]
+    locations = [f.fp.path for f in group]
+    location = locations[ok[0][0]] + (f" and {len(ok) - 1} more files" if len(ok) > 1 else "")
+    with landing.batch(con, SOURCE, location) as b:
+        n_untimed = dcgm_text.stage(con, texts, series)
+        loaded = samples.load_stage(b, series, locations=locations)
+        if loaded.skipped:
+            b.message = f"{loaded.skipped} blank or NaN values skipped"
+        for i, f in ok:
+            rows_loaded, rows_quarantined = loaded.per_file.get(i, (0, 0))
+            b.record_file(f.fp, rows_loaded=rows_loaded, rows_quarantined=rows_quarantined)
+    summary.counts += b.counts
+    summary.skipped += loaded.skipped
+    summary.files_loaded += len(ok)
+    untimed.update({str(f.path): n_untimed[i] for i, f in ok if n_untimed.get(i)})
+    return loaded
+
+
 def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
@@ -122,128 +161,6 @@ def _iso(when: datetime) -> str:
 def _ms(when: datetime) -> int:
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
     return round(when.timestamp() * 1000)
-
-
-def _series(text: str) -> tuple[str, dict[str, str]]:
-    """Metric name and labels of one series text (`name{labels}`), parsed by prometheus_client."""
-    families = list(text_string_to_metric_families(text + " 0"))
-    if len(families) != 1 or len(families[0].samples) != 1:
-        raise ValueError("not a single sample")
-    sample = families[0].samples[0]
-    if sample.value != 0 or sample.timestamp is not None:
-        raise ValueError("unexpected text after the labels")
-    return sample.name, sample.labels
-
-
-def _read_file(b: landing.Batch, path: Path, series: samples.SeriesTable, default_ms: int, advance) -> int:
-    """Stream the file's sample lines into `_dcgm_stage`; return how many had no timestamp.
-
-    Python touches each line only to split `series` from `value [timestamp]` and look the series up;
-    the value and timestamp text is parsed in DuckDB.
-    """
-    con = b.con
-    con.execute(
-        "create or replace temp table _dcgm_lines (series_id integer, line bigint, tail varchar, error varchar)"
-    )
-    samples.create_stage(con)
-    ids, bad = series.ids, {}
-    cols: tuple[list, list, list, list] = ([], [], [], [])
-    openmetrics = False
-    opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            text = raw.strip()
-            if not text:
-                continue
-            if text[0] == "#":
-                openmetrics = openmetrics or text == "# EOF"
-                continue
-            end = text.rfind("}")
-            if end >= 0:
-                key, tail = text[: end + 1], text[end + 1 :]
-            else:
-                key, _, tail = text.replace("\t", " ").partition(" ")
-            sid = ids.get(key)
-            error = None
-            if sid is None:
-                error = bad.get(key)
-                if error is None:
-                    try:
-                        metric, labels = _series(key)
-                        sid = series.add(key, metric, labels, key)
-                    except ValueError as exc:
-                        error = bad[key] = f"line: not a Prometheus sample ({exc or 'unreadable'})"
-                if error is not None:
-                    sid, tail = -1, text
-            cols[0].append(sid)
-            cols[1].append(lineno)
-            cols[2].append(tail)
-            cols[3].append(error)
-            if len(cols[0]) >= CHUNK_LINES:
-                _flush(con, cols)
-                advance(CHUNK_LINES)
-    advance(len(cols[0]))
-    _flush(con, cols)
-    return _stage_lines(con, default_ms, openmetrics)
-
-
-def _flush(con: duckdb.DuckDBPyConnection, cols: tuple[list, list, list, list]) -> None:
-    if not cols[0]:
-        return
-    chunk = pa.table(
-        [
-            pa.array(cols[0], pa.int32()),
-            pa.array(cols[1], pa.int64()),
-            pa.array(cols[2], pa.string()),
-            pa.array(cols[3], pa.string()),
-        ],
-        names=["series_id", "line", "tail", "error"],
-    )
-    con.register("_dcgm_chunk", chunk)
-    con.execute("insert into _dcgm_lines select * from _dcgm_chunk")
-    con.unregister("_dcgm_chunk")
-    for col in cols:
-        col.clear()
-
-
-def _stage_lines(con: duckdb.DuckDBPyConnection, default_ms: int, openmetrics: bool) -> int:
-    """Split each line's tail into value and timestamp text (in SQL) and fill `_dcgm_stage`."""
-    ts_re, unit = (r"-?[0-9]+(\.[0-9]+)?", "seconds") if openmetrics else (r"-?[0-9]+", "milliseconds")
-    ts_ms = "round(try_cast(tok[2] as decimal(38, 9)) * 1000)" if openmetrics else "tok[2]"
-    con.execute(
-        """
-        create or replace temp table _dcgm_tok as
-        select series_id, line, error, trim(tail) as tail,
-               case when trim(tail) = '' then [] else string_split_regex(trim(tail), '\\s+') end as tok
-        from _dcgm_lines
-        """
-    )
-    con.execute(
-        f"""
-        insert into _dcgm_stage
-        select series_id, line,
-               case when error is null then tok[1] end,
-               case when len(tok) = 1 then ?
-                    when len(tok) = 2 and regexp_full_match(tok[2], '{ts_re}') then try_cast({ts_ms} as bigint)
-               end,
-               coalesce(error, case
-                   when len(tok) = 0 then 'value: missing'
-                   when len(tok) > 2 then 'line: expected "<series> <value> [<timestamp>]", found '
-                                          || len(tok) || ' fields after the series'
-                   when len(tok) = 2 and not regexp_full_match(tok[2], '{ts_re}')
-                        then 'timestamp: ' || tok[2] || ' is not {unit} since the epoch'
-                   when len(tok) = 2 and try_cast({ts_ms} as bigint) is null
-                        then 'timestamp: ' || tok[2] || ' is out of range'
-               end),
-               case when series_id < 0 then tail else ' ' || tail end
-        from _dcgm_tok
-        """,
-        [default_ms],
-    )
-    untimed = con.execute("select count(*) from _dcgm_tok where error is null and len(tok) = 1").fetchone()[0]
-    con.execute("drop table _dcgm_lines")
-    con.execute("drop table _dcgm_tok")
-    return untimed
 
 
 class When(click.ParamType):
@@ -297,7 +214,6 @@ def command(state, paths: tuple[str, ...], at, url: str | None, since, until) ->
     TIMESTAMP: ISO 8601 (2026-11-01, 2026-11-01T12:00:00Z; no offset = UTC) or unix seconds.
     """
     from burnrate import warehouse
-    from ingest import prometheus
 
     cfg = state.config
     if not paths and not url:
@@ -313,6 +229,8 @@ def command(state, paths: tuple[str, ...], at, url: str | None, since, until) ->
         if paths:
             summaries.append(ingest_files(con, cfg, paths, at=at, progress=bar))
         if url:
+            from ingest import prometheus
+
             summaries.append(prometheus.pull(con, cfg, url=url, since=since, until=until, progress=bar))
     for summary in summaries:
         console.out.print(summary.line(), soft_wrap=True)

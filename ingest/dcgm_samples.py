@@ -22,11 +22,10 @@ same GPU reading reached through a file and through Prometheus is stored once.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import duckdb
-import pyarrow as pa
 
 from ingest import landing
 
@@ -83,7 +82,8 @@ create or replace temp table _dcgm_stage (
     value_text varchar,
     sampled_ms bigint,
     error      varchar,   -- set by the reader when the sample could not be read (bad timestamp, …)
-    raw_tail   varchar    -- what followed the series in the source, for the quarantine
+    raw_tail   varchar,   -- what followed the series in the source, for the quarantine
+    file       integer not null default 0  -- which of the batch's locations (files) the sample came from
 )
 """
 
@@ -119,6 +119,7 @@ class SeriesTable:
             tuple, int
         ] = {}  # (metric, *identity) -> number, to find duplicate samples fast
         self.rows: list[tuple] = []
+        self.bad: dict[object, str] = {}  # series texts that could not be read, and why
 
     def add(self, key: object, metric: str, labels: Mapping[str, str], raw: str) -> int:
         """The id of the series `key` (any hashable the reader chooses), registering it on first sight."""
@@ -130,11 +131,19 @@ class SeriesTable:
             self.rows.append((sid, sample_key, metric, *identity, labels_json, raw))
         return sid
 
-    def arrow(self) -> pa.Table:
-        names = ["series_id", "sample_key", "metric", *IDENTITY, "labels", "raw"]
-        columns = list(zip(*self.rows, strict=True)) if self.rows else [[] for _ in names]
-        types = [pa.int32(), pa.int32()] + [pa.string()] * (len(names) - 2)
-        return pa.table([pa.array(c, type=t) for c, t in zip(columns, types, strict=True)], names=names)
+    def to_table(self, con: duckdb.DuckDBPyConnection, name: str) -> None:
+        """Write the series to temp table `name`."""
+        columns = ", ".join(f"{c} varchar" for c in ("metric", *IDENTITY, "labels", "raw"))
+        con.execute(f"create or replace temp table {name} (series_id integer, sample_key integer, {columns})")
+        n_columns = 3 + len(IDENTITY) + 2
+        insert_columns(con, name, [list(c) for c in zip(*self.rows, strict=True)] or [[]] * n_columns)
+
+
+def insert_columns(con: duckdb.DuckDBPyConnection, table: str, columns: Sequence[Sequence]) -> None:
+    """Append rows given as equally long columns to `table` in one statement (no Arrow, so the text path
+    never imports pyarrow and, through DuckDB, pandas)."""
+    values = ", ".join(f"unnest(${i + 1})" for i in range(len(columns)))
+    con.execute(f"insert into {table} select {values}", [list(c) for c in columns])
 
 
 @dataclass
@@ -143,6 +152,7 @@ class Loaded:
     unchanged: int = 0
     skipped: int = 0
     quarantined: int = 0
+    per_file: dict[int, tuple[int, int]] = field(default_factory=dict)  # file: (loaded, quarantined)
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -153,13 +163,19 @@ def create_stage(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(STAGE_DDL)
 
 
-def load_stage(b: landing.Batch, series: SeriesTable, *, location: str | None = None) -> Loaded:
-    """Move `_dcgm_stage` into `raw.dcgm_samples` (skip, quarantine, dedupe, insert); empties the stage."""
+def load_stage(b: landing.Batch, series: SeriesTable, *, locations: Sequence[str] | None = None) -> Loaded:
+    """Move `_dcgm_stage` into `raw.dcgm_samples` (skip, quarantine, dedupe, insert); empties the stage.
+
+    `locations[i]` is where the stage's rows with `file = i` came from (default: the batch's location).
+    The files of one batch count exactly as if they had been loaded one after another: a sample an
+    earlier file holds is "already loaded" for a later one.
+    """
     con, out = b.con, Loaded()
+    locations = list(locations or [b.location])
     ensure_table(con)
-    con.register("_dcgm_series_arrow", series.arrow())
-    con.execute("create or replace temp table _dcgm_series as select * from _dcgm_series_arrow")
-    con.unregister("_dcgm_series_arrow")
+    series.to_table(con, "_dcgm_series")
+    con.execute("create or replace temp table _dcgm_locations (file integer, location varchar)")
+    insert_columns(con, "_dcgm_locations", [range(len(locations)), locations])
     con.execute(
         f"""
         create or replace temp table _dcgm_classified as
@@ -192,21 +208,34 @@ def load_stage(b: landing.Batch, series: SeriesTable, *, location: str | None = 
     out.quarantined += b.quarantine_query(
         """
         select c.line, case when c.reason like 'timestamp%' then 'timestamp' else 'value' end as field,
-               c.reason, coalesce(s.raw, '') || coalesce(c.raw_tail, '') as raw
-        from _dcgm_classified c left join _dcgm_series s using (series_id)
-        where c.reason is not null order by c.line
+               c.reason, coalesce(s.raw, '') || coalesce(c.raw_tail, '') as raw, l.location
+        from _dcgm_classified c left join _dcgm_series s using (series_id) join _dcgm_locations l using (file)
+        where c.reason is not null order by c.file, c.line
         """
     )
     # Narrow from here on (ids, times, values); the series' columns are joined in only for the insert.
-    # One row per sample key: the first occurrence wins; later ones are duplicates (same value) or conflicts.
+    # Per file, one row per sample key: the first occurrence wins; later ones are duplicates (same value) or
+    # conflicts. Across the batch's files, the first file holding a sample loads it. Only samples read more
+    # than once need the windows that find which occurrence came first.
     con.execute(
         """
         create or replace temp table _dcgm_ok as
-        select c.series_id, s.sample_key, c.line, c.raw_tail, c.sampled_ms, c.v as value,
-               row_number() over w as dup, first_value(c.v) over w as first_v
-        from (select rowid, * from _dcgm_classified where reason is null and not is_blank) c
-        join _dcgm_series s using (series_id)
-        window w as (partition by s.sample_key, c.sampled_ms order by c.line nulls last, c.rowid)
+        with ok as (
+            select c.rowid as rid, c.file, c.series_id, s.sample_key, c.line, c.raw_tail, c.sampled_ms,
+                   c.v as value
+            from _dcgm_classified c join _dcgm_series s using (series_id)
+            where c.reason is null and not c.is_blank
+        ),
+        repeated as (select sample_key, sampled_ms from ok group by all having count(*) > 1)
+        select * exclude (rid),
+               row_number() over w as dup, first_value(value) over w as first_v,
+               first_value(file) over batch_w as first_file, first_value(value) over batch_w as batch_first_v
+        from ok semi join repeated using (sample_key, sampled_ms)
+        window w as (partition by sample_key, sampled_ms, file order by line nulls last, rid),
+               batch_w as (partition by sample_key, sampled_ms order by file, line nulls last, rid)
+        union all
+        select * exclude (rid), 1, value, file, value
+        from ok anti join repeated using (sample_key, sampled_ms)
         """
     )
     lo, hi = con.execute("select min(sampled_ms), max(sampled_ms) from _dcgm_ok").fetchone()
@@ -221,14 +250,19 @@ def load_stage(b: landing.Batch, series: SeriesTable, *, location: str | None = 
             select k.sample_key, epoch_ms(r.sampled_at) as sampled_ms, r.value
             from {TABLE} r join keys k on {key_match}
             where r.sampled_at between make_timestamp(? * 1000) and make_timestamp(? * 1000)
+        ),
+        known as (
+            select o.*, coalesce(l.value, case when o.first_file < o.file then o.batch_first_v end)
+                        as loaded_value
+            from _dcgm_ok o left join loaded l using (sample_key, sampled_ms)
         )
-        select o.*, l.value as loaded_value,
-               case when o.dup > 1 and o.value <> o.first_v then 'conflict_in_source'
-                    when o.dup > 1 then 'duplicate'
-                    when l.value is null then 'new'
-                    when l.value = o.value then 'duplicate'
+        select *,
+               case when dup > 1 and value <> first_v then 'conflict_in_source'
+                    when dup > 1 then 'duplicate'
+                    when loaded_value is null then 'new'
+                    when loaded_value = value then 'duplicate'
                     else 'conflict_loaded' end as fate
-        from _dcgm_ok o left join loaded l using (sample_key, sampled_ms)
+        from known
         """,
         [lo or 0, hi or 0],
     )
@@ -238,9 +272,9 @@ def load_stage(b: landing.Batch, series: SeriesTable, *, location: str | None = 
                'sample already ' || case f.fate when 'conflict_loaded' then 'loaded' else 'read' end
                || ' with value ' || coalesce(f.loaded_value, f.first_v)::varchar || ', now ' || f.value::varchar
                || ' (the first value is kept)' as reason,
-               s.raw || coalesce(f.raw_tail, '') as raw
-        from _dcgm_fate f join _dcgm_series s using (series_id)
-        where f.fate like 'conflict%' order by f.line
+               s.raw || coalesce(f.raw_tail, '') as raw, l.location
+        from _dcgm_fate f join _dcgm_series s using (series_id) join _dcgm_locations l using (file)
+        where f.fate like 'conflict%' order by f.file, f.line
         """
     )
     out.unchanged = con.execute("select count(*) from _dcgm_fate where fate = 'duplicate'").fetchone()[0]
@@ -248,15 +282,30 @@ def load_stage(b: landing.Batch, series: SeriesTable, *, location: str | None = 
         f"""
         insert into {TABLE}
         select make_timestamp(f.sampled_ms * 1000), s.metric, f.value, {", ".join(f"s.{c}" for c in IDENTITY)},
-               s.labels, ?, ?, f.line, cast(? as timestamptz) at time zone 'UTC'
-        from _dcgm_fate f join _dcgm_series s using (series_id)
+               s.labels, ?, l.location, f.line, cast(? as timestamptz) at time zone 'UTC'
+        from _dcgm_fate f join _dcgm_series s using (series_id) join _dcgm_locations l using (file)
         where f.fate = 'new'
         """,
-        [b.batch_id, location or b.location, landing.now()],
+        [b.batch_id, landing.now()],
     ).fetchone()[0]
-    for table in ("_dcgm_classified", "_dcgm_ok", "_dcgm_fate", "_dcgm_series"):
+    out.per_file = _per_file(con)
+    for table in ("_dcgm_classified", "_dcgm_ok", "_dcgm_fate", "_dcgm_series", "_dcgm_locations"):
         con.execute(f"drop table if exists {table}")
     con.execute("delete from _dcgm_stage")
     b.counts.new += out.new
     b.counts.unchanged += out.unchanged
     return out
+
+
+def _per_file(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[int, int]]:
+    """Per file of the batch: (rows loaded: new or already there, rows quarantined)."""
+    rows = con.execute(
+        """
+        select file, sum(loaded)::bigint, sum(quarantined)::bigint from (
+            select file, 0 as loaded, 1 as quarantined from _dcgm_classified where reason is not null
+            union all
+            select file, (fate in ('new', 'duplicate'))::int, (fate like 'conflict%')::int from _dcgm_fate
+        ) group by file
+        """
+    ).fetchall()
+    return {file: (loaded, quarantined) for file, loaded, quarantined in rows}

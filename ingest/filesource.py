@@ -18,7 +18,6 @@ A file that cannot be read at all (truncated gzip, not JSON/CSV/Parquet, unknown
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,17 +41,6 @@ def container(path: Path) -> str:
     if name.endswith(".parquet"):
         return "parquet"
     return rawload.json_container(path)
-
-
-def json_bytes(path: Path) -> int:
-    """The size of a file's content: a gzip file's uncompressed size from its trailer (ISIZE, modulo
-    4 GiB, so never taken below the compressed size), else the size on disk."""
-    size = path.stat().st_size
-    with open(path, "rb") as fh:
-        if fh.read(2) != b"\x1f\x8b" or size < 18:
-            return size
-        fh.seek(-4, os.SEEK_END)
-        return max(int.from_bytes(fh.read(4), "little"), size)
 
 
 @dataclass
@@ -125,26 +113,16 @@ def ingest(
 def _plan(
     con: duckdb.DuckDBPyConnection, source: str, detect: Detect, found: list[Path], summary: landing.Summary
 ) -> tuple[list[_File], list[Path]]:
-    """The files to load now, in order, with their fingerprints and plans (unchanged files are counted as
-    skipped, unreadable ones recorded), and the files whose bytes repeat one of those (for a later round)."""
-    todo: list[_File] = []
-    later: list[Path] = []
-    planned: set[str] = set()
-    for path in found:
-        status, fp = landing.file_status(con, source, path)
-        if status == "unchanged":
-            summary.files_skipped += 1
-            continue
-        fp = fp or landing.fingerprint(path)
-        if fp.sha256 in planned:
-            later.append(path)
-            continue
+    """The files to load now, with their plans (unreadable ones recorded), and those for a later round."""
+
+    def prepare(path: Path, fp: landing.FileFingerprint) -> _File | None:
         try:
-            todo.append(_File(path, fp, detect(con, path), json_bytes(path)))
-            planned.add(fp.sha256)
+            return _File(path, fp, detect(con, path), files.content_bytes(path))
         except rawload.UNREADABLE + (BurnrateError,) as exc:
             _failed(con, source, path, exc, summary)
-    return todo, later
+            return None
+
+    return files.plan_round(con, source, found, summary, prepare)
 
 
 def _failed(

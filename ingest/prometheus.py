@@ -119,8 +119,8 @@ def _load_window(con, client, scope, metric, first, last, step, location, summar
         for chunk in fetch(client, metric, first, last, step, series):
             con.register("_dcgm_chunk", chunk)
             con.execute(
-                "insert into _dcgm_stage select series_id, null, value_text, sampled_ms, null, raw_tail"
-                " from _dcgm_chunk"
+                "insert into _dcgm_stage (series_id, line, value_text, sampled_ms, error, raw_tail)"
+                " select series_id, null, value_text, sampled_ms, null, raw_tail from _dcgm_chunk"
             )
             con.unregister("_dcgm_chunk")
         loaded = samples.load_stage(b, series)

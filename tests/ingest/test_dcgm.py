@@ -227,10 +227,15 @@ def test_rerun_skips_unchanged_files_and_a_grown_file_adds_only_new_samples(con,
 def test_an_unreadable_file_is_recorded_and_the_others_load(con, cfg, tmp_path):
     (tmp_path / "broken.prom.gz").write_bytes(b"\x1f\x8b\x08\x00not really gzip")
     (tmp_path / "good.prom").write_text('DCGM_FI_DEV_GPU_UTIL{gpu="0"} 1 1793577600000\n')
+    (tmp_path / "latin1.prom").write_bytes(
+        'DCGM_FI_DEV_GPU_UTIL{gpu="1",pod="caf\xe9"} 2\n'.encode("latin-1")
+    )
+    (tmp_path / "other.prom").write_text('DCGM_FI_DEV_GPU_UTIL{gpu="2"} 3 1793577600000\n')
     summary = dcgm.ingest_files(con, cfg, [tmp_path])
-    assert (summary.counts.new, summary.files_loaded, len(summary.failures)) == (1, 1, 1)
-    status, message = con.execute(
-        "select status, message from meta.ingest_batches where status = 'failed'"
-    ).fetchone()
-    assert message.startswith("file could not be read")
-    assert con.execute("select count(*) from meta.ingest_files").fetchone()[0] == 1  # retried next run
+    assert (summary.counts.new, summary.files_loaded, len(summary.failures)) == (2, 2, 2)
+    messages = con.execute(
+        "select message from meta.ingest_batches where status = 'failed' order by location"
+    ).fetchall()
+    assert [m[0].split(":")[0] for m in messages] == ["file could not be read"] * 2
+    assert "UnicodeDecodeError" in messages[1][0]
+    assert con.execute("select count(*) from meta.ingest_files").fetchone()[0] == 2  # retried next run

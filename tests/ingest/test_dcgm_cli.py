@@ -111,7 +111,8 @@ def test_cli_pulls_from_a_real_prometheus(tmp_path):
 
 
 def test_cli_killed_mid_ingest_leaves_whole_files_and_a_rerun_completes(tmp_path):
-    """SIGKILL while loading: each file is all-or-nothing (one batch), and the next run loads the rest."""
+    """SIGKILL while loading: each file is all-or-nothing (its batch commits at once), and the next run
+    loads the rest."""
     per_file = 150_000
     names = ("a", "b", "c", "d")
     for name in names:

@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import filesource, helicone, langfuse, rawload
+from ingest import files, filesource, helicone, langfuse, rawload
 from tests.conftest import ROOT
 from tests.fakes.helicone_server import request
 from tests.ingest.conftest import T0
@@ -311,7 +311,7 @@ def test_batches_keep_file_order_and_respect_the_limit(tmp_path):
     assert [[x.path.name for x in b.items] for b in got] == [["a", "b", "c"], ["d"], ["e"], ["f"]]
     big = tmp_path / "x.jsonl.gz"
     big.write_bytes(gzip.compress(b"{}\n" * 100_000))
-    assert filesource.json_bytes(big) == 300_000
+    assert files.content_bytes(big) == 300_000
 
 
 def test_sigkill_mid_batch_leaves_whole_batches_and_a_rerun_completes(tmp_path):
