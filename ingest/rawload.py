@@ -149,6 +149,9 @@ def _first_record_keys(path: Path, fmt: str) -> list[str] | None:
 MULTI = ("ndjson", "array", "envelope")
 # What makes a whole file unreadable: truncated gzip, not JSON/CSV/Parquet at all, a vanished file.
 UNREADABLE = (duckdb.Error, OSError, EOFError, ValueError, InputError)
+# A multi-file read that fails falls back to reading file by file. DuckDB's error can quote a file's invalid
+# UTF-8 bytes, and Python then fails to decode the message itself: that is a failed read too.
+READ_FAILED = (duckdb.Error, UnicodeDecodeError)
 BAD_DDL = (
     "create or replace temp table {} (_file integer, line bigint, field varchar, reason varchar, raw varchar)"
 )
@@ -298,7 +301,7 @@ def _stage_fast_many(con: duckdb.DuckDBPyConnection, plan: Plan, paths: list[Pat
         con.execute(
             f"create temp table _rows as select {spec.typed_select(plan.naming)}, filename from {read}"
         )
-    except duckdb.Error as exc:
+    except READ_FAILED as exc:
         log.debug("%d files: the multi-file read failed, reading them one by one: %s", len(paths), exc)
         return None
     spans = con.execute(
@@ -333,7 +336,7 @@ def _stage_pages_many(con: duckdb.DuckDBPyConnection, plan: Plan, files: str) ->
             f"create temp table _rows as select {spec.typed_select(plan.naming, prefix='rec.')}, "
             f"r.filename, u.n as _line from {read} r, unnest(r.data) with ordinality as u(rec, n)"
         )
-    except duckdb.Error as exc:
+    except READ_FAILED as exc:
         log.debug("pages: the multi-file read failed, reading them one by one: %s", exc)
         return None
     con.execute(

@@ -123,3 +123,20 @@ def test_an_empty_dcgm_snapshot_loads_nothing_and_its_filled_version_loads(cfg, 
     path.write_text(text)
     s = dcgm.ingest_files(con, cfg, [path])
     assert s.files_loaded == 1 and s.counts.new > 0
+
+
+def test_a_saved_page_whose_read_error_is_not_utf8_is_recorded_and_the_other_pages_load(cfg, con, tmp_path):
+    """DuckDB's error for such a page can quote its text cut mid-character (undecodable in Python): the
+    multi-file read falls back to page by page, the bad page is recorded as unreadable, the good one loads."""
+    folder = tmp_path / "api"
+    folder.mkdir()
+    good = [request(i, T0) for i in range(3)]
+    (folder / "query_clickhouse_page_00000.json").write_text(json.dumps({"data": good, "error": None}))
+    # a list of odd strings where a boolean belongs: DuckDB's cast error quotes it, cut mid-character
+    odd = {**request(10, T0), "cache_enabled": ["0\x1f\x80\U00010000", '0000000"\x1f\x1f\x1f\r\x80\x80']}
+    (folder / "query_clickhouse_page_00001.json").write_text(json.dumps({"data": [odd], "error": None}))
+    summary = helicone.ingest_files(con, cfg, [folder])
+    assert summary.counts.new == 3
+    assert summary.failures == [str(folder / "query_clickhouse_page_00001.json")]
+    reason = con.execute("select reason from meta.quarantine where location = ?", summary.failures).fetchone()
+    assert reason[0].startswith("file could not be read: ")
