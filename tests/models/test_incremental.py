@@ -8,7 +8,7 @@ from pathlib import Path
 
 from burnrate import warehouse
 from burnrate.build import run_dbt
-from ingest import helicone, langfuse
+from ingest import dcgm, helicone, langfuse
 from tests.workload import split_last_day, workload_config
 
 
@@ -16,11 +16,18 @@ def _ingest(cfg, files: list[Path]) -> None:
     with warehouse.writer(cfg) as con:
         langfuse.ingest_files(con, cfg, [f for f in files if "langfuse" in f.parts])
         helicone.ingest_files(con, cfg, [f for f in files if "helicone" in f.parts])
+        if metrics := [f for f in files if "dcgm" in f.parts]:
+            dcgm.ingest_files(con, cfg, metrics)
 
 
-# the request-level fact and the day-grain marts incremental with it
-INCREMENTAL_MARTS = ("fct_llm_requests", "fct_llm_usage_daily", "fct_feature_efficiency_daily")
-SELECTED = tuple(f"+{m}" for m in INCREMENTAL_MARTS)
+# the request-level fact, the day-grain marts incremental with it and the DCGM scrapes (schema.table)
+INCREMENTAL_MARTS = (
+    "marts.fct_llm_requests",
+    "marts.fct_llm_usage_daily",
+    "marts.fct_feature_efficiency_daily",
+    "intermediate.int_gpu_scrapes",
+)
+SELECTED = tuple(f"+{m.split('.')[1]}" for m in INCREMENTAL_MARTS)
 
 
 def _run(cfg, *args: str) -> None:
@@ -33,6 +40,8 @@ def test_incremental_after_one_new_day_equals_full_refresh(built, workload_root,
     manifest = json.loads((demo / "manifest.json").read_text())
     last_day = date.fromisoformat(manifest["end_date"]) - timedelta(days=1)
     old, new = split_last_day(demo, last_day)
+    for path in sorted((demo / "dcgm" / "snapshots").rglob("*.prom")):  # DCGM scraped up to the last day
+        (new if path.stem == last_day.isoformat() else old).append(path)
     assert old and new
 
     cfg = workload_config(tmp_path)
@@ -51,7 +60,7 @@ def test_incremental_after_one_new_day_equals_full_refresh(built, workload_root,
     with warehouse.writer(cfg) as con:
         con.execute("create schema if not exists scratch")
         for mart in INCREMENTAL_MARTS:
-            con.execute(f"create or replace table scratch.{mart} as select * from marts.{mart}")
+            con.execute(f"create or replace table scratch.{mart.split('.')[1]} as select * from {mart}")
     _run(cfg, "run", "--select", *SELECTED, "--full-refresh")
 
     with warehouse.writer(cfg) as con:
@@ -60,12 +69,17 @@ def test_incremental_after_one_new_day_equals_full_refresh(built, workload_root,
         ).fetchone()[0]
         differences = {}
         for mart in INCREMENTAL_MARTS:
+            copy = f"scratch.{mart.split('.')[1]}"
             differences[mart] = con.execute(
-                f"""select (select count(*) from scratch.{mart}), (select count(*) from marts.{mart}),
-                    (select count(*) from (select * from scratch.{mart} except all select * from marts.{mart})),
-                    (select count(*) from (select * from marts.{mart} except all select * from scratch.{mart}))"""
+                f"""select (select count(*) from {copy}), (select count(*) from {mart}),
+                    (select count(*) from (select * from {copy} except all select * from {mart})),
+                    (select count(*) from (select * from {mart} except all select * from {copy}))"""
             ).fetchone()
     assert n_last_day > 0
+    with warehouse.writer(cfg) as con:
+        assert con.execute(
+            "select count(*) from intermediate.int_gpu_scrapes where sample_date = ?", [last_day]
+        ).fetchone()[0]
     for mart, (n_incremental, n_full, only_incremental, only_full) in differences.items():
         assert n_incremental == n_full, mart
         assert (only_incremental, only_full) == (0, 0), mart
