@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,10 +143,18 @@ def build(
             # an incremental build tests the days it rebuilt (macros/get_where_subquery.sql) and skips the unit
             # tests (the SQL logic, unchanged between daily runs): a full refresh and the test suite run them
             args += ["--exclude-resource-type", "unit_test"]
+            if not select and (state_dir(cfg) / "manifest.json").is_file():
+                # seeds and views defined as in this warehouse's last build are left as they are (their data
+                # tests still run: indirect selection off, every test is selected when nothing is)
+                args += ["--state", str(state_dir(cfg)), "--indirect-selection", "empty", "--exclude",
+                         "resource_type:seed,state:unmodified", "config.materialized:view,state:unmodified"]  # fmt: skip
         if select:
             # a partial build runs the tests of what it built, not relationship tests into unbuilt models
             args += ["--select", *select, "--indirect-selection", "cautious"]
         result = run_dbt(cfg, args, target=target, show_progress=show_progress)
+        if result.success and not select and (target or cfg.dbt.target) == "duckdb":
+            state_dir(cfg).mkdir(exist_ok=True)
+            shutil.copyfile(project_dir() / "target" / "manifest.json", state_dir(cfg) / "manifest.json")
         if result.success and publish and (target or cfg.dbt.target) == "duckdb":
             from burnrate import datadocs
 
@@ -153,6 +162,11 @@ def build(
                 datadocs.write(con, project_dir() / "target" / "manifest.json")
                 warehouse.publish(con, cfg)
     return result
+
+
+def state_dir(cfg: Config) -> Path:
+    """The dbt state of the warehouse's last complete build (its manifest), next to the warehouse file."""
+    return cfg.warehouse_path.with_name(cfg.warehouse_path.name + ".dbt_state")
 
 
 def _has_marts(con) -> bool:
