@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 SYSTEM_PACKAGES := chromium chromium-driver prometheus
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint fmt bench venv system-deps clean help
+.PHONY: demo test test-spark lint fmt bench venv system-deps clean help
 .DEFAULT_GOAL := help
 
 help:  ## list the verbs
@@ -33,8 +33,23 @@ system-deps:  ## install the Debian packages the tests need (chromium, prometheu
 demo: $(STAMP)  ## generate the demo workload, ingest it, build, detect, alert, and serve the dashboard
 	$(BIN)/burnrate demo
 
-test: $(STAMP) system-deps  ## run the whole test suite
+
+# The Spark build has its own virtualenv, so the default install stays light (needs Java 17 or later).
+SPARK_VENV  ?= .venv-spark
+SPARK_STAMP := $(SPARK_VENV)/.installed
+
+$(SPARK_STAMP): pyproject.toml
+	@test -x $(SPARK_VENV)/bin/python || $(PYTHON) -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SPARK_VENV)/bin/python -m pip install --quiet -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
+
+test: $(STAMP) system-deps  ## run the whole test suite (the Spark comparison in its own venv)
 	$(BIN)/python -m pytest
+	@$(MAKE) --no-print-directory test-spark
+
+test-spark: $(SPARK_STAMP)  ## only the Spark part: build the models on a local Spark and compare them with the DuckDB build
+	$(SPARK_VENV)/bin/python -m pytest -m spark tests/spark
 
 lint: $(STAMP)  ## ruff
 	$(BIN)/ruff check .
@@ -49,4 +64,4 @@ bench: $(STAMP)  ## run the benchmark at SCALE (1m, 3m, 10m requests)
 	$(BIN)/burnrate bench --scale $(SCALE)
 
 clean:  ## remove the virtualenv and generated data
-	rm -rf $(VENV) data target logs .pytest_cache
+	rm -rf $(VENV) $(SPARK_VENV) data target logs .pytest_cache

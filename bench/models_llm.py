@@ -65,9 +65,10 @@ def main() -> None:
     from burnrate import warehouse
     from burnrate.build import build
     from burnrate.generate import generate
+    from burnrate.generate.deliveries import split_dcgm_last_day, split_last_day
     from ingest import billing, dcgm, helicone, langfuse
     from ingest.tables import ensure_raw_tables
-    from tests.workload import split_last_day, workload_config
+    from tests.workload import workload_config
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests-per-day", type=int, default=33_334)
@@ -86,8 +87,8 @@ def main() -> None:
     old, new = split_last_day(gen_dir, last_day)
     if args.all_sources:
         old += sorted((gen_dir / "billing").rglob("*.*"))
-        for path in sorted((gen_dir / "dcgm" / "snapshots").rglob("*.prom")):
-            (new if path.stem == last_day.isoformat() else old).append(path)
+        dcgm_old, dcgm_new = split_dcgm_last_day(gen_dir, last_day)
+        old, new = old + dcgm_old, new + dcgm_new
     (work / "warehouse.duckdb").unlink(missing_ok=True)
     cfg = workload_config(work)
 

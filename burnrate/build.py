@@ -7,6 +7,7 @@ A progress bar follows dbt's node events; failures are listed one per line at th
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import click
 
+from burnrate import spark
 from burnrate.cli import State, pass_state
 from burnrate.config import Config
 from burnrate.errors import BurnrateError
@@ -34,14 +36,20 @@ class BuildResult:
     nodes: int = 0
     failures: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    marts_published: bool = False
 
 
 def dbt_env(cfg: Config, target: str | None = None) -> dict[str, str]:
-    """The environment variables profiles.yml reads."""
+    """The environment variables profiles.yml and dbt_project.yml read."""
+    duck = cfg.duckdb_settings
     return {
         "BURNRATE_WAREHOUSE": str(cfg.warehouse_path),
+        "BURNRATE_WAREHOUSE_MEMORY_LIMIT": str(duck["memory_limit"]),
+        "BURNRATE_WAREHOUSE_TEMP_DIRECTORY": str(duck["temp_directory"]),
         "BURNRATE_DBT_TARGET": target or cfg.dbt.target,
         "BURNRATE_DBT_THREADS": str(cfg.dbt.threads),
+        "BURNRATE_SPARK_EXPORT_ROOT": spark.export_root(cfg.dbt.spark_export_root),
+        "BURNRATE_SPARK_LOG4J2": (PROJECT_DIR / "spark-log4j2.properties").as_uri(),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
 
@@ -120,7 +128,8 @@ def build(
     publish: bool = True,
     take_lock: bool = True,
 ) -> BuildResult:
-    """`dbt build` under the writer lock, then publish the marts snapshot (duckdb target only).
+    """`dbt build` under the writer lock, then publish the marts snapshot (DuckDB's marts, or a local Spark
+    session's copied into the warehouse first).
 
     `take_lock=False` is for a caller that already holds the writer lock (the pipeline's cycle).
     """
@@ -128,8 +137,10 @@ def build(
 
     from burnrate import warehouse
 
+    on_duckdb = (target or cfg.dbt.target) == "duckdb"
+    missing_exports: list[str] = []
     with warehouse.writer_lock(cfg) if take_lock else contextlib.nullcontext():
-        if (target or cfg.dbt.target) == "duckdb":
+        if on_duckdb:
             from ingest.tables import ensure_raw_tables
 
             with warehouse.writer(cfg, take_lock=False) as con:
@@ -143,7 +154,7 @@ def build(
             # an incremental build tests the days it rebuilt (macros/get_where_subquery.sql) and skips the unit
             # tests (the SQL logic, unchanged between daily runs): a full refresh and the test suite run them
             args += ["--exclude-resource-type", "unit_test"]
-            if not select and (state_dir(cfg) / "manifest.json").is_file():
+            if on_duckdb and not select and (state_dir(cfg) / "manifest.json").is_file():
                 # seeds and views defined as in this warehouse's last build are left as they are (their data
                 # tests still run: indirect selection off, every test is selected when nothing is)
                 args += ["--state", str(state_dir(cfg)), "--indirect-selection", "empty", "--exclude",
@@ -151,14 +162,26 @@ def build(
         if select:
             # a partial build runs the tests of what it built, not relationship tests into unbuilt models
             args += ["--select", *select, "--indirect-selection", "cautious"]
+        if not on_duckdb:
+            exports, missing_exports = spark.existing_exports(cfg.dbt.spark_export_root, project_dir())
+            args += ["--vars", json.dumps({"spark_exports": exports})]
         result = run_dbt(cfg, args, target=target, show_progress=show_progress)
-        if result.success and not select and (target or cfg.dbt.target) == "duckdb":
+        if result.success and not select and on_duckdb:
             state_dir(cfg).mkdir(exist_ok=True)
             shutil.copyfile(project_dir() / "target" / "manifest.json", state_dir(cfg) / "manifest.json")
-        if result.success and publish and (target or cfg.dbt.target) == "duckdb":
+        result.warnings += [
+            f"no export files match {glob} (its raw table is empty)" for glob in missing_exports
+        ]
+        # Marts built by a Spark session in this process are copied into the warehouse, then published like
+        # DuckDB's; a Spark cluster (Thrift, Databricks) keeps them in its own catalog.
+        spark_session = None if on_duckdb or not result.success else spark.active_session()
+        result.marts_published = result.success and publish and (on_duckdb or spark_session is not None)
+        if result.marts_published:
             from burnrate import datadocs
 
             with warehouse.writer(cfg, take_lock=False) as con:
+                if spark_session is not None:
+                    spark.load_marts(con, spark_session)
                 datadocs.write(con, project_dir() / "target" / "manifest.json")
                 warehouse.publish(con, cfg)
     return result
@@ -200,3 +223,7 @@ def command(state: State, full_refresh: bool, select: tuple[str, ...], target: s
             f"dbt build failed ({len(result.failures)} failing nodes); details in target/logs/dbt.log"
         )
     err.print(f"dbt build: {result.nodes} nodes ok, {len(result.warnings)} warnings")
+    if not result.marts_published and (target or state.config.dbt.target) != "duckdb":
+        err.print(
+            "the marts stay in the Spark catalog (schema marts): the dashboard reads them once copied (README)"
+        )

@@ -29,7 +29,7 @@ COMMANDS: dict[str, str] = {
     "sql": "burnrate.sql:command",
     "demo": "burnrate.demo:command",
     "prices": "burnrate.prices:group",
-    "bench": "burnrate.stubs:bench",
+    "bench": "burnrate.bench:command",
     "config": "burnrate.config_cli:group",
 }
 

@@ -86,8 +86,15 @@ SETTINGS: list[Setting] = [
     Setting(
         "warehouse",
         "memory_limit",
+        "3GB",
+        "DuckDB memory_limit for writers and the dbt build, e.g. '4GB' or '50%'; larger work spills to "
+        "temp_directory; empty = DuckDB's default (80% of RAM)",
+    ),
+    Setting(
+        "warehouse",
+        "temp_directory",
         "",
-        "DuckDB memory_limit for writers, e.g. '4GB'; empty = DuckDB's default (80% of RAM)",
+        "where DuckDB spills what does not fit in memory_limit; empty = '<warehouse>.tmp' next to the warehouse",
     ),
     Setting("warehouse", "threads", 0, "DuckDB threads; 0 = one per core"),
     # demo
@@ -208,6 +215,14 @@ SETTINGS: list[Setting] = [
     # dbt
     Setting("dbt", "target", "duckdb", "dbt target in profiles.yml (duckdb, or spark to scale out)"),
     Setting("dbt", "threads", 2, "dbt threads"),
+    Setting(
+        "dbt",
+        "spark_export_root",
+        "data/demo",
+        "spark targets: the folder or URL (s3a://, abfss://, gs://) the export files are read from; the globs per "
+        "source are vars.spark_exports in dbt_project.yml",
+        env="BURNRATE_SPARK_EXPORT_ROOT",
+    ),
     # serve
     Setting("serve", "host", "127.0.0.1", "address the dashboard binds"),
     Setting("serve", "port", 8501, "port the dashboard listens on"),
@@ -371,6 +386,19 @@ class Config:
     @property
     def warehouse_path(self) -> Path:
         return Path(self.warehouse.path).expanduser().resolve()
+
+    @property
+    def duckdb_settings(self) -> dict[str, str | int]:
+        """The DuckDB settings every writer (and dbt) uses: memory_limit, temp_directory, threads."""
+        wh = self.warehouse
+        tmp = Path(wh.temp_directory).expanduser().resolve() if wh.temp_directory else None
+        out: dict[str, str | int] = {
+            "memory_limit": wh.memory_limit or "80%",
+            "temp_directory": str(tmp or self.warehouse_path.with_name(self.warehouse_path.name + ".tmp")),
+        }
+        if wh.threads:
+            out["threads"] = wh.threads
+        return out
 
     @property
     def published_dir(self) -> Path:

@@ -16,6 +16,3 @@ def _stub(name: str, summary: str, issue: str) -> click.Command:
         raise NotBuiltYet(name, issue)
 
     return command
-
-
-bench = _stub("bench", "Benchmark every stage at a scale (1m, 3m, 10m requests).", "benchmark issue")

@@ -85,11 +85,7 @@ def writer_lock(cfg: Config, *, timeout: float | None = None) -> Iterator[None]:
 
 
 def _connect_rw(cfg: Config, deadline: float) -> duckdb.DuckDBPyConnection:
-    config: dict[str, str | int] = {}
-    if cfg.warehouse.memory_limit:
-        config["memory_limit"] = cfg.warehouse.memory_limit
-    if cfg.warehouse.threads:
-        config["threads"] = cfg.warehouse.threads
+    config = cfg.duckdb_settings
     while True:
         try:
             return duckdb.connect(str(cfg.warehouse_path), config=config)

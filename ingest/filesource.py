@@ -5,7 +5,7 @@
    skipped and counted as such; the source's `detect` says which raw table, field spelling and container
    each other file holds.
 2. Consecutive JSON files with the same plan form one batch, up to `batch_mb` MB of JSON (uncompressed
-   size; a file larger than that is a batch by itself). CSV, Parquet and saved API pages are a batch each.
+   size; a file larger than that is a batch by itself). CSV and Parquet files are a batch each.
 3. `rawload.stage_files` reads the batch: one strict multi-file `read_json`, falling back to per-file reads
    (and per-line only inside a bad file) when it fails.
 4. One transaction quarantines the bad records, merges the rows (`rawload.merge`: counts exactly as if

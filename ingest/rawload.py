@@ -29,6 +29,7 @@ import gzip
 import json
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,15 +112,41 @@ def peek_keys(con: duckdb.DuckDBPyConnection, path: Path, fmt: str) -> list[str]
                     if isinstance(obj, dict):
                         return list(obj)
         return None
+    if (keys := _first_record_keys(path, fmt)) is not None:
+        return keys
     rows = con.execute(
-        f"select json_keys(rec) from ({_records_sql(path, fmt)}) where json_type(rec) = 'OBJECT' limit 1"
+        f"select json_keys(rec) from ({_records_sql(path, fmt)}) where json_type(rec) = 'OBJECT' "
+        "order by _line limit 1"
     ).fetchall()
     return list(rows[0][0]) if rows else None
 
 
+_RECORDS_START = {
+    "array": re.compile(rb"\s*\[\s*"),
+    "envelope": re.compile(rb'\s*\{\s*"data"\s*:\s*\[\s*'),  # an API page as saved: `data` first
+}
+
+
+def _first_record_keys(path: Path, fmt: str) -> list[str] | None:
+    """The keys of an array's or API page's first record when it is an object in the file's first MB
+    (decoding that one record, not the file: detecting a page's shape must not cost a read of it);
+    None when that cannot be told from the head (the caller then asks DuckDB)."""
+    with _open(path) as fh:
+        head = fh.read(1 << 20)
+    start = _RECORDS_START[fmt].match(head)
+    if start is None:
+        return None
+    try:
+        first, _ = json.JSONDecoder().raw_decode(head[start.end() :].decode("utf-8", errors="replace"))
+    except ValueError:
+        return None
+    return list(first) if isinstance(first, dict) else None
+
+
 # staging ---------------------------------------------------------------------------------------------
-# Container formats that one strict `read_json` call reads many files of at once.
-MULTI = ("ndjson", "array")
+# Container formats that one strict `read_json` call reads many files of at once (saved API pages too:
+# thousands of small pages read one by one would cost a statement, a merge and a commit each).
+MULTI = ("ndjson", "array", "envelope")
 # What makes a whole file unreadable: truncated gzip, not JSON/CSV/Parquet at all, a vanished file.
 UNREADABLE = (duckdb.Error, OSError, EOFError, ValueError, InputError)
 BAD_DDL = (
@@ -258,9 +285,11 @@ def _stage_fast_many(con: duckdb.DuckDBPyConnection, plan: Plan, paths: list[Pat
     rowid - 1). That each file's rows are contiguous is checked, not assumed: a gap or a file name that is
     not in the list abandons the multi-file read for per-file reads."""
     spec = plan.spec
+    files = "[" + ", ".join(lit(str(p)) for p in paths) + "]"
+    if plan.fmt == "envelope":
+        return _stage_pages_many(con, plan, files)
     if not con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]:
         return None
-    files = "[" + ", ".join(lit(str(p)) for p in paths) + "]"
     read = (
         f"read_json({files}, format={lit(_JSON_FORMAT[plan.fmt])}, columns={spec.read_columns(plan.naming)}, "
         "filename=true)"
@@ -285,12 +314,33 @@ def _stage_fast_many(con: duckdb.DuckDBPyConnection, plan: Plan, paths: list[Pat
         "create temp view _stage as select r.* exclude (filename), f._file, r.rowid as _line "
         "from _rows r join _files f on f.location = r.filename"
     )
-    return [
-        r[0]
-        for r in con.execute(
-            f"select distinct _file from _stage where {spec.missing_required()} order by 1"
-        ).fetchall()
-    ]
+    return _files_missing_required(con, spec)
+
+
+def _files_missing_required(con: duckdb.DuckDBPyConnection, spec: TableSpec) -> list[int]:
+    """The staged files with a record that lacks a required field (to be read again on the slow path)."""
+    sql = f"select distinct _file from _stage where {spec.missing_required()} order by 1"
+    return [r[0] for r in con.execute(sql).fetchall()]
+
+
+def _stage_pages_many(con: duckdb.DuckDBPyConnection, plan: Plan, files: str) -> list[int] | None:
+    """`_stage_fast_many` for saved API pages (`{"data": [record…], …}`): one strict `read_json` of every
+    page, one row per page, its records unnested with their position in the page as `_line`."""
+    spec = plan.spec
+    read = f"read_json({files}, columns={{data: {lit(spec.read_struct(plan.naming) + '[]')}}}, filename=true)"
+    try:
+        con.execute(
+            f"create temp table _rows as select {spec.typed_select(plan.naming, prefix='rec.')}, "
+            f"r.filename, u.n as _line from {read} r, unnest(r.data) with ordinality as u(rec, n)"
+        )
+    except duckdb.Error as exc:
+        log.debug("pages: the multi-file read failed, reading them one by one: %s", exc)
+        return None
+    con.execute(
+        "create temp view _stage as select r.* exclude (filename), f._file "
+        "from _rows r join _files f on f.location = r.filename"
+    )
+    return _files_missing_required(con, spec)
 
 
 def _json_lines(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -1,5 +1,6 @@
-{#- Engine-specific expressions, each behind one dispatched macro (`duckdb__` here; a `spark__` can follow).
-    Everything else in the models is plain SQL or dbt's cross-database macros. -#}
+{#- Engine-specific expressions, each behind one dispatched macro: `default__` is Spark SQL (the `spark` targets
+    and Databricks), `duckdb__` DuckDB's, `spark__` where Spark needs more than the default. Everything else in
+    the models is plain SQL or dbt's cross-database macros; tests/spark builds every mart on both engines. -#}
 
 {#- The text value of a top-level key of a JSON object column (null when absent). -#}
 {% macro json_text(column, key) -%}
@@ -144,6 +145,12 @@
 
 {% macro default__key_value_list_json(list_column) -%}
     to_json(map_from_entries({{ list_column }}))
+{%- endmacro %}
+
+{% macro spark__key_value_list_json(list_column) -%}
+    {#- a key repeated in a malformed export would fail map_from_entries: keep its first entry, as DuckDB does -#}
+    to_json(map_from_entries(filter({{ list_column }},
+        (kv, i) -> not exists(slice({{ list_column }}, 1, i), earlier -> earlier.key = kv.key))))
 {%- endmacro %}
 
 {% macro duckdb__key_value_list_json(list_column) -%}

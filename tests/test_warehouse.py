@@ -103,3 +103,29 @@ def test_readers_never_fail_while_a_writer_publishes(cfg):
     proc.join()
     assert proc.exitcode == 0
     assert failures == [] and reads >= 50
+
+
+def test_writers_and_dbt_run_within_the_memory_limit_and_spill_next_to_the_warehouse(cfg, monkeypatch):
+    """warehouse.memory_limit (default 3GB) and temp_directory reach the writer and dbt's profile."""
+    from burnrate import config
+    from burnrate.build import dbt_env
+    from tests.conftest import ROOT
+
+    setting = "select current_setting('memory_limit'), current_setting('temp_directory')"
+    with warehouse.writer(cfg) as con:
+        limit, tmp = con.execute(setting).fetchone()
+    assert limit == "2.7 GiB" and tmp == str(cfg.warehouse_path) + ".tmp"  # DuckDB prints 3GB as 2.7 GiB
+
+    monkeypatch.setenv("BURNRATE_WAREHOUSE_MEMORY_LIMIT", "1GB")
+    monkeypatch.setenv("BURNRATE_WAREHOUSE_TEMP_DIRECTORY", str(cfg.warehouse_path.parent / "spill"))
+    small = config.load()
+    with warehouse.writer(small) as con:
+        assert con.execute(setting).fetchone() == ("953.6 MiB", str(cfg.warehouse_path.parent / "spill"))
+    env = dbt_env(small)
+    assert (env["BURNRATE_WAREHOUSE_MEMORY_LIMIT"], env["BURNRATE_WAREHOUSE_TEMP_DIRECTORY"]) == (
+        "1GB",
+        str(cfg.warehouse_path.parent / "spill"),
+    )
+    dbt_files = (ROOT / "profiles.yml").read_text() + (ROOT / "dbt_project.yml").read_text()
+    unread = [name for name in env if name.startswith("BURNRATE_") and f"env_var('{name}'" not in dbt_files]
+    assert not unread, unread

@@ -365,3 +365,48 @@ def test_sigkill_mid_batch_leaves_whole_batches_and_a_rerun_completes(tmp_path):
         duckdb.connect(str(tmp_path / n), read_only=True) for n in ("clean.duckdb", "killed.duckdb")
     )
     assert table(again) == table(clean) and len(table(clean)) == per_file * nfiles
+
+
+def test_saved_api_pages_batch_like_export_files(tmp_path):
+    """Saved API pages (`{"data": [...]}`) are read many at a time too: one batch, each record's `_line` its
+    place in its page; a page with a bad record costs only itself; the result equals one batch per page."""
+    d = tmp_path / "pages"
+    d.mkdir()
+    for k in range(4):
+        records = [request(k * 10 + i, T0) for i in range(10)]
+        if k == 2:
+            records[3]["prompt_tokens"] = "many"  # a value of the wrong type: quarantined with its line
+        (d / f"query_clickhouse_page_{k:05d}.json").write_text(json.dumps({"data": records, "error": None}))
+    results = {}
+    for mb in (100, ONE_BY_ONE):
+        con = fresh(tmp_path, f"wh{mb}")
+        s = ingest(con, [d], batch_mb=mb, module=helicone)
+        assert (s.counts.new, s.counts.quarantined, s.files_loaded) == (39, 1, 4)
+        batches = con.execute("select count(distinct _batch_id) from raw.helicone_requests").fetchone()[0]
+        assert batches == (1 if mb else 4)
+        results[mb] = (table(con, "raw.helicone_requests", "request_id"), quarantine(con), marked(con))
+    assert results[100] == results[ONE_BY_ONE]
+    assert [(line, field) for _, line, field, _, _ in results[100][1]] == [(4, "prompt_tokens")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"data": [{"a": 1, "b": {"c": 2}}, {"z": 1}], "meta": {}}',
+        '\n  {\n  "data" :\n [ {"a": 1,\n "b": 2} ] }',
+        '{"meta": {"data": [{"x": 1}]}, "data": [{"a": 1}]}',  # `data` not first: DuckDB decides
+        '{"data": [null, {"a": 1}]}',
+        '{"data": []}',
+        '[{"a": 1, "b": 2}]',
+    ],
+)
+def test_a_page_s_first_record_keys_are_read_from_its_head_as_duckdb_reads_them(tmp_path, body):
+    path = tmp_path / "page.json"
+    path.write_text(body)
+    fmt = rawload.json_container(path)
+    con = duckdb.connect()
+    expected = con.execute(
+        f"select json_keys(rec) from ({rawload._records_sql(path, fmt)}) where json_type(rec) = 'OBJECT' "
+        "order by _line limit 1"
+    ).fetchall()
+    assert rawload.peek_keys(con, path, fmt) == (list(expected[0][0]) if expected else None)

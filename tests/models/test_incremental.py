@@ -8,8 +8,9 @@ from pathlib import Path
 
 from burnrate import warehouse
 from burnrate.build import run_dbt
+from burnrate.generate.deliveries import split_dcgm_last_day, split_last_day
 from ingest import dcgm, helicone, langfuse
-from tests.workload import split_last_day, workload_config
+from tests.workload import workload_config
 
 
 def _ingest(cfg, files: list[Path]) -> None:
@@ -40,8 +41,8 @@ def test_incremental_after_one_new_day_equals_full_refresh(built, workload_root,
     manifest = json.loads((demo / "manifest.json").read_text())
     last_day = date.fromisoformat(manifest["end_date"]) - timedelta(days=1)
     old, new = split_last_day(demo, last_day)
-    for path in sorted((demo / "dcgm" / "snapshots").rglob("*.prom")):  # DCGM scraped up to the last day
-        (new if path.stem == last_day.isoformat() else old).append(path)
+    old_metrics, new_metrics = split_dcgm_last_day(demo, last_day)  # DCGM scraped up to the last day
+    old, new = old + old_metrics, new + new_metrics
     assert old and new
 
     cfg = workload_config(tmp_path)

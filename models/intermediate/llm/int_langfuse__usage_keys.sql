@@ -1,7 +1,7 @@
 -- Materialized, not a view: int_langfuse__generations reads it when it compiles, and its tests read it too.
 -- Incremental: a run lists the keys of the observations of the last `incremental_lookback_days` days and
 -- merges them in (a key seen once stays).
-{{ config(materialized='incremental', unique_key='usage_key', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', **replace_by_key('usage_key')) }}
 -- Every usage key Langfuse observations carry, classified into a token bucket by its name. SDKs name the
 -- same bucket differently (input_cached_tokens, cache_read_input_tokens, input_cache_read,
 -- prompt_details.cache_read…; see shared/reference/llm-logs.md §1.6): the patterns below are tried in order.

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='request_date', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', **replace_by_key('request_date')) }}
 -- Materialized, not a view: four models read it (model resolution, price days, overrides, attribution).
 -- Incremental like fct_llm_requests: a run re-reads the last `incremental_lookback_days` whole days and
 -- replaces those days (delete+insert by request_date), so a daily run parses only recent raw logs — the day

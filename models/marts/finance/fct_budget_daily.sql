@@ -64,12 +64,13 @@ trend as (
         {% for m in ['spend', 'tokens'] -%}
         case when count(*) >= 14 and avg({{ m }}) > 0
             then least(greatest(
-                (sum(case when is_last_week = 1 then {{ m }} else 0 end) / nullif(sum(is_last_week), 0)) / avg({{ m }}),
+                cast(sum(case when is_last_week = 1 then {{ m }} else 0 end) as double)
+                    / nullif(sum(is_last_week), 0) / cast(avg({{ m }}) as double),
                 0.5), 2.0)
             else 1.0 end as {{ m }}_trend{{ ',' if not loop.last }}
         {% endfor %}
     from history
-    group by budget_id
+    group by budget_id  -- the trend is a ratio: a float (decimal ÷ decimal overflows Spark's exact decimals)
 
 ),
 

@@ -1,9 +1,8 @@
 {{
     config(
         materialized='incremental',
-        unique_key='request_date',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        **replace_by_key('request_date')
     )
 }}
 -- LLM requests summed per UTC day × team × feature × provider × model × user × prompt × environment: the
