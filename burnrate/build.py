@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from burnrate import spark
+from burnrate import build_state, spark
 from burnrate.cli import State, pass_state
 from burnrate.config import Config
 from burnrate.errors import BurnrateError
@@ -139,6 +138,8 @@ def build(
 
     on_duckdb = (target or cfg.dbt.target) == "duckdb"
     missing_exports: list[str] = []
+    dbt_vars: dict = {}
+    days, previous = None, None
     with warehouse.writer_lock(cfg) if take_lock else contextlib.nullcontext():
         if on_duckdb:
             from ingest.tables import ensure_raw_tables
@@ -147,6 +148,11 @@ def build(
                 ensure_raw_tables(con)  # sources never ingested still exist (empty) for the staging views
                 # the first build of a warehouse is a full one (every test on every row, unit tests too)
                 full_refresh = full_refresh or not _has_marts(con)
+                watermark = build_state.ingested_through(con)
+                days = None if full_refresh or select else build_state.rebuild_from(con, cfg)
+                previous = build_state.generation(cfg)
+            if days:
+                dbt_vars["rebuild_from"] = days
         args = ["build"]
         if full_refresh:
             args.append("--full-refresh")
@@ -154,21 +160,23 @@ def build(
             # an incremental build tests the days it rebuilt (macros/get_where_subquery.sql) and skips the unit
             # tests (the SQL logic, unchanged between daily runs): a full refresh and the test suite run them
             args += ["--exclude-resource-type", "unit_test"]
-            if on_duckdb and not select and (state_dir(cfg) / "manifest.json").is_file():
+            if on_duckdb and not select and (build_state.state_dir(cfg) / "manifest.json").is_file():
                 # seeds and views defined as in this warehouse's last build are left as they are (their data
                 # tests still run: indirect selection off, every test is selected when nothing is)
-                args += ["--state", str(state_dir(cfg)), "--indirect-selection", "empty", "--exclude",
+                args += ["--state", str(build_state.state_dir(cfg)), "--indirect-selection", "empty", "--exclude",
                          "resource_type:seed,state:unmodified", "config.materialized:view,state:unmodified"]  # fmt: skip
         if select:
             # a partial build runs the tests of what it built, not relationship tests into unbuilt models
             args += ["--select", *select, "--indirect-selection", "cautious"]
         if not on_duckdb:
             exports, missing_exports = spark.existing_exports(cfg.dbt.spark_export_root, project_dir())
-            args += ["--vars", json.dumps({"spark_exports": exports})]
+            dbt_vars["spark_exports"] = exports
+        if dbt_vars:
+            args += ["--vars", json.dumps(dbt_vars)]
         result = run_dbt(cfg, args, target=target, show_progress=show_progress)
+        manifest = project_dir() / "target" / "manifest.json"
         if result.success and not select and on_duckdb:
-            state_dir(cfg).mkdir(exist_ok=True)
-            shutil.copyfile(project_dir() / "target" / "manifest.json", state_dir(cfg) / "manifest.json")
+            build_state.save(cfg, manifest, watermark)
         result.warnings += [
             f"no export files match {glob} (its raw table is empty)" for glob in missing_exports
         ]
@@ -182,14 +190,13 @@ def build(
             with warehouse.writer(cfg, take_lock=False) as con:
                 if spark_session is not None:
                     spark.load_marts(con, spark_session)
-                datadocs.write(con, project_dir() / "target" / "manifest.json")
-                warehouse.publish(con, cfg)
+                datadocs.write(con, manifest)
+                # a daily build's snapshot: the day-incremental marts get only the days it rebuilt
+                changed = (
+                    build_state.changed_days(manifest, days, warehouse.PUBLISHED_SCHEMAS) if days else None
+                )
+                warehouse.publish(con, cfg, changed_days=changed, base_generation=previous)
     return result
-
-
-def state_dir(cfg: Config) -> Path:
-    """The dbt state of the warehouse's last complete build (its manifest), next to the warehouse file."""
-    return cfg.warehouse_path.with_name(cfg.warehouse_path.name + ".dbt_state")
 
 
 def _has_marts(con) -> bool:

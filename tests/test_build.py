@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from burnrate import build as build_mod
-from burnrate import warehouse
+from burnrate import build_state, warehouse
 
 
 def _dbt_args(cfg, monkeypatch, tmp_path, **kwargs) -> list[str]:
@@ -36,9 +38,14 @@ def test_daily_build_skips_unit_tests_then_unchanged_seeds_and_views(cfg, monkey
     assert "--state" not in first  # no state of this warehouse yet: its seeds and views are all (re)built
 
     second = _dbt_args(cfg, monkeypatch, tmp_path)
-    assert second[second.index("--state") + 1] == str(build_mod.state_dir(cfg))
+    assert second[second.index("--state") + 1] == str(build_state.state_dir(cfg))
     assert "config.materialized:view,state:unmodified" in second
     assert second[second.index("--indirect-selection") + 1] == "empty"  # the views' data tests still run
+    # no row ingested since the first: the incremental models re-process no day
+    assert json.loads(second[second.index("--vars") + 1])["rebuild_from"] == {
+        "llm": "9999-12-31",
+        "dcgm": "9999-12-31",
+    }
 
     full = _dbt_args(cfg, monkeypatch, tmp_path, full_refresh=True)
     assert "--full-refresh" in full and "--state" not in full and "--exclude-resource-type" not in full

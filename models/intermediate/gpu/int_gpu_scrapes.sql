@@ -9,7 +9,7 @@ with
 samples as (
 
     select * from {{ ref('stg_dcgm__samples') }}
-    {% if is_incremental() %}where sampled_at >= {{ incremental_cutoff('sample_date', extra_days=1) }}{% endif %}
+    {% if is_incremental() %}where sampled_at >= {{ incremental_cutoff('sample_date', extra_days=1, family='dcgm') }}{% endif %}
 
 ),
 
@@ -77,4 +77,4 @@ select
     cast(sampled_at as date) as sample_date
 
 from timed
-{% if is_incremental() %}where sampled_at >= {{ incremental_cutoff('sample_date') }}{% endif %}
+{% if is_incremental() %}where sampled_at >= {{ incremental_cutoff('sample_date', family='dcgm') }}{% endif %}
