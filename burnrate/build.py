@@ -63,15 +63,25 @@ def project_dir() -> Path:
 
 
 def run_dbt(
-    cfg: Config, args: list[str], *, target: str | None = None, show_progress: bool = True
+    cfg: Config,
+    args: list[str],
+    *,
+    target: str | None = None,
+    show_progress: bool = True,
+    rebuild_from: dict[str, str] | None = None,
 ) -> BuildResult:
-    """Invoke dbt with `args` (e.g. ["build"]) against the configured warehouse; never raises for test failures."""
+    """Invoke dbt with `args` (e.g. ["build"]) against the configured warehouse; never raises for test failures.
+
+    `rebuild_from` (build_state.rebuild_from) reaches the macros as BURNRATE_REBUILD_FROM, not a dbt var: a
+    changed --vars makes dbt re-parse the whole project, and it changes every day.
+    """
     from dbt.cli.main import dbtRunner
 
     from burnrate.console import progress
 
     root = project_dir()
     os.environ.update(dbt_env(cfg, target))
+    os.environ["BURNRATE_REBUILD_FROM"] = json.dumps(rebuild_from) if rebuild_from else ""
     cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     result = BuildResult(success=False)
     state = {"task": None, "bar": None}
@@ -151,8 +161,6 @@ def build(
                 watermark = build_state.ingested_through(con)
                 days = None if full_refresh or select else build_state.rebuild_from(con, cfg)
                 previous = build_state.generation(cfg)
-            if days:
-                dbt_vars["rebuild_from"] = days
         args = ["build"]
         if full_refresh:
             args.append("--full-refresh")
@@ -173,7 +181,7 @@ def build(
             dbt_vars["spark_exports"] = exports
         if dbt_vars:
             args += ["--vars", json.dumps(dbt_vars)]
-        result = run_dbt(cfg, args, target=target, show_progress=show_progress)
+        result = run_dbt(cfg, args, target=target, show_progress=show_progress, rebuild_from=days)
         manifest = project_dir() / "target" / "manifest.json"
         if result.success and not select and on_duckdb:
             build_state.save(cfg, manifest, watermark)

@@ -4,8 +4,8 @@ ingestion watermark (so incremental models re-process exactly the days that rece
 
 Watermark: per source family, the latest `_ingested_at` of its raw tables when the last complete build started
 (a build runs under the writer lock, so nothing is ingested while it runs). The next build asks the raw tables
-which days the rows ingested after it belong to and passes the first one to dbt as var `rebuild_from`
-(macros/incremental.sql): one new day of logs re-processes that day and the day its late updates touched —
+which days the rows ingested after it belong to and passes the first one to dbt (BURNRATE_REBUILD_FROM, read by
+macros/incremental.sql): one new day of logs re-processes that day and the day its late updates touched —
 not a fixed lookback window, and however late an update comes. Written only after a build succeeded, so a failed
 or killed build is redone from the same point.
 """
@@ -47,7 +47,7 @@ def ingested_through(con) -> dict[str, str | None]:
 
 
 def rebuild_from(con, cfg: Config) -> dict[str, str] | None:
-    """dbt var `rebuild_from` for a daily build: per family, the first day to re-process; None without a
+    """What a daily build passes dbt as BURNRATE_REBUILD_FROM: per family, the first day to re-process; None without a
     watermark (the warehouse's first build, or one made before watermarks: dbt's lookback applies)."""
     path = state_dir(cfg) / "watermark.json"
     if not path.is_file():
@@ -91,7 +91,7 @@ def changed_days(
     manifest: Path, days: dict[str, str], schemas: tuple[str, ...]
 ) -> dict[str, tuple[str, str]]:
     """The published tables of day-incremental models (delete+insert by a `_date` key) → (day column, first
-    day a daily build with var rebuild_from `days` can have changed): for `warehouse.publish`."""
+    day a daily build with rebuild_from `days` can have changed): for `warehouse.publish`."""
     first = min(days.values())
     out = {}
     for node in json.loads(manifest.read_text())["nodes"].values():

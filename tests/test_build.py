@@ -12,8 +12,8 @@ def _dbt_args(cfg, monkeypatch, tmp_path, **kwargs) -> list[str]:
     """The arguments `build` passes to dbt (dbt faked: it writes a manifest and succeeds)."""
     calls = []
 
-    def fake_run_dbt(cfg, args, **_kwargs):
-        calls.append(args)
+    def fake_run_dbt(cfg, args, rebuild_from=None, **_kwargs):
+        calls.append([*args, "rebuild_from", json.dumps(rebuild_from)])
         (tmp_path / "target").mkdir(exist_ok=True)
         (tmp_path / "target" / "manifest.json").write_text("{}")
         return build_mod.BuildResult(success=True)
@@ -42,7 +42,7 @@ def test_daily_build_skips_unit_tests_then_unchanged_seeds_and_views(cfg, monkey
     assert "config.materialized:view,state:unmodified" in second
     assert second[second.index("--indirect-selection") + 1] == "empty"  # the views' data tests still run
     # no row ingested since the first: the incremental models re-process no day
-    assert json.loads(second[second.index("--vars") + 1])["rebuild_from"] == {
+    assert json.loads(second[second.index("rebuild_from") + 1]) == {
         "llm": "9999-12-31",
         "dcgm": "9999-12-31",
     }
