@@ -11,13 +11,23 @@
 | `cost_without_traffic` | cost per request ≥ 1.3× with requests under 1.5×: a model switch, a broken prompt cache |
 | `other` | anything else the forest found unusual |
 
-**Root cause**: the window's impact (dollars, or extra requests/errors/tokens for the patterns driven by
-those) is split over each sub-dimension of the scope (user, model, prompt version, feature). A value's
-*contribution* is what it did in the window minus what it would have done at its baseline share of the
-expected total; the contributions add up to the impact. The named contributor is the value whose share of
-the impact most exceeds its usual share (a new prompt version, a user who is suddenly most of the spend);
-when nothing stands out (a storm hitting every caller alike) it is the largest contributor in the dimension
-that matters for the pattern (the model for a feature's error storm, the feature for a model's).
+**Root cause**: the window's impact, in the measure that defines its pattern (extra tokens for a token
+spike, extra requests for a leaked key, extra failed calls for an error storm, extra dollars otherwise), is
+split over each sub-dimension of the scope (user, model, prompt version, feature). A value's *contribution* is
+what it did in the window minus what it was expected to do; the contributions add up to the impact.
+"Expected" depends on the measure:
+
+* dollars, requests and tokens, which every scope has plenty of: the value's usual share (the day before the
+  window) of the window's expected total — who took more than its share;
+* failed calls, a handful in normal traffic: the value's own requests in the window at its own usual error
+  rate — whose calls started failing, and how many. Usual shares of a few errors would be noise (one of two
+  errors is "50 %"), and raw counts would also count the usual failures.
+
+The named contributor is the value whose share of the impact most exceeds its usual share (a new prompt
+version, a user who is suddenly most of the tokens); when nothing stands out it is the largest contributor
+in the dimension that matters for the pattern. An error storm is always named by what fails: the model with
+the most extra failed calls (for a model's storm, the feature with the most extra failed calls to it), with
+its share of the extra failures; a storm without extra failures in any value falls back to the extra spend.
 """
 
 from __future__ import annotations
@@ -40,8 +50,8 @@ DIMENSIONS: dict[str, tuple[str, ...]] = {
 }
 # the measures whose excess each pattern is explained by, in order: the first with a positive excess is used
 DRIVERS: dict[str, tuple[str, ...]] = {
-    "error_storm": ("spend", "errors"),
-    "token_spike": ("spend",),
+    "error_storm": ("errors", "spend"),
+    "token_spike": ("tokens", "spend"),
     "leaked_key": ("requests", "spend"),
     "cost_without_traffic": ("spend",),
     "other": ("spend", "requests"),
@@ -54,7 +64,9 @@ PREFERRED: dict[str, tuple[str, ...]] = {
 }
 # otherwise, of the values that stand out, the most actionable: a person or key, a deploy, a config change
 ACTIONABLE = ("user", "api_key", "prompt", "model", "feature")
-# an error storm is named by what fails: the model (for a model scope, the feature calling it most)
+# measures rare in normal traffic: a value's expected amount is its own requests at its own usual rate
+RATES = ("errors",)
+# an error storm is named by what fails: the model (for a model scope, the feature whose calls to it fail)
 STORM_DIMENSION = {"model": "feature"}
 STANDS_OUT = 0.25  # a contributor "stands out" when its share of the impact beats its usual share by this
 LABELS = {
@@ -109,6 +121,7 @@ class Window:
             "spend": self.expected_spend,
             "requests": self.expected_requests,
             "errors": self.expected_errors,
+            "tokens": self.expected_tokens,
         }[measure]
 
     def moved(self) -> list[dict]:
@@ -171,19 +184,37 @@ class Cause:
 
 
 def _candidates(df: pl.DataFrame, measure: str, expected_total: float, dim: str) -> list[Cause]:
-    """Every value of one dimension with its contribution to the excess of `measure`."""
-    total_w, total_b = df[f"w_{measure}"].sum(), df[f"b_{measure}"].sum()
-    impact = total_w - expected_total
+    """Every value of one dimension with its contribution to the excess of `measure` (see the module
+    docstring: a volume is expected at the value's usual share of `expected_total`, a rate at the value's
+    own usual rate over its window requests)."""
+    expected = _expected(df, measure, expected_total)
+    impact = (df[f"w_{measure}"] - expected).sum()
     if impact <= 0:
         return []
+    # the "usual" a share is compared with: of the measure for a volume, of the requests (exposure) for a rate
+    basis = "w_requests" if measure in RATES else f"b_{measure}"
+    total_basis = df[basis].sum()
     out = []
-    for row in df.iter_rows(named=True):
+    for row, exp in zip(df.iter_rows(named=True), expected, strict=True):
         if row["value"] == "(none)":
             continue
-        usual = row[f"b_{measure}"] / total_b if total_b > 0 else 0.0
-        contribution = row[f"w_{measure}"] - expected_total * usual
+        usual = row[basis] / total_basis if total_basis > 0 else 0.0
+        contribution = row[f"w_{measure}"] - exp
         out.append(Cause(dim, row["value"], contribution / impact, contribution, measure, usual))
     return out
+
+
+def _expected(df: pl.DataFrame, measure: str, expected_total: float) -> pl.Series:
+    """Each value's expected amount of `measure` in the window."""
+    b = pl.col(f"b_{measure}")
+    if measure not in RATES:
+        total_b = df[f"b_{measure}"].sum()
+        return df.select(expected_total * b / total_b if total_b > 0 else b * 0.0).to_series()
+    # a value without baseline requests is expected at the scope's usual rate
+    b_requests = df["b_requests"].sum()
+    scope_rate = df[f"b_{measure}"].sum() / b_requests if b_requests > 0 else 0.0
+    own_rate = pl.when(pl.col("b_requests") > 0).then(b / pl.col("b_requests")).otherwise(scope_rate)
+    return df.select(pl.col("w_requests") * own_rate).to_series()
 
 
 def root_cause(scope_type: str, pattern: str, w: Window, frames: dict[str, pl.DataFrame]) -> Cause | None:
@@ -256,7 +287,8 @@ def sentence(
     unit = {
         "spend": "of the extra spend",
         "requests": "of the extra requests",
-        "errors": "of the extra errors",
+        "errors": "of the extra failed calls",
+        "tokens": "of the extra tokens",
     }
     hint = {
         "leaked_key": " — check whether its API key leaked",
@@ -266,9 +298,13 @@ def sentence(
         hint = " — traffic moved to this pricier model"
     elif pattern == "cost_without_traffic" and cause.dimension == "prompt" and cause.usual_share < 0.05:
         hint = " — a new prompt version (check its cache prefix)"
+    if cause.driver in RATES:  # its share of the calls: a storm hitting every caller alike matches it
+        usual = f"with {cause.usual_share:.0%} of the calls"
+    else:
+        usual = f"usually {cause.usual_share:.0%}"
     return (
         f"{what}; {LABELS[cause.dimension]} {cause.value} accounts for {cause.share:.0%} {unit[cause.driver]}"
-        f" (usually {cause.usual_share:.0%}){hint}; impact {money(impact)}."
+        f" ({usual}){hint}; impact {money(impact)}."
     )
 
 

@@ -8,6 +8,9 @@ Four patterns, named as the labels file names them:
   pricier model, or a prompt change breaks the prompt cache (cache hits collapse, Anthropic-style caches are
   re-written on every call).
 - `error_storm`: errors jump (HTTP 500 with partial, billed usage; 429) and client retries multiply requests.
+  Every call of the scope (a model, or a feature) fails alike; the label's top contributor is where the
+  failed calls landed (the feature calling the model most, the model of the feature failing most), counted
+  while generating.
 
 Windows last 2-12 hours, sit in busy hours of their feature, never overlap each other (so never the same
 scope), and are spread over the period after a short baseline. Placement depends on the seed.
@@ -48,7 +51,8 @@ _STORM = (
 
 @dataclass
 class Anomaly:
-    """One injected anomaly and its ground truth; `impact_*` are filled while generating."""
+    """One injected anomaly and its ground truth; `impact_*` (and an error storm's top contributor) are filled
+    while generating."""
 
     anomaly_id: str
     pattern: str
@@ -168,6 +172,7 @@ def plan(start: date, days: int, seed: int, lam: np.ndarray) -> list[Anomaly]:
                 users_of = [fi for fi, f in enumerate(FEATURES) if any(m == key for m, _ in f.models)]
                 fi = max(users_of, key=lambda f: hourly[lo:hi, f].sum())
                 a.scope_type, a.scope_value = "model", MODELS[a.model].name
+                # provisional: Ledger.fill_impacts names the feature whose calls to the model failed most
                 a.top_contributor_type, a.top_contributor_value = "feature", FEATURES[fi].key
                 a.description = (
                     f"provider errors on {MODELS[a.model].name} (500/429, ~{a.factor:.0%} of calls); "
@@ -177,7 +182,7 @@ def plan(start: date, days: int, seed: int, lam: np.ndarray) -> list[Anomaly]:
                 fi = FEATURE_INDEX[key]
                 a.feature = fi
                 a.scope_type, a.scope_value = "feature", key
-                a.top_contributor_type = "model"
+                a.top_contributor_type = "model"  # provisional, as above: the model that failed most
                 a.top_contributor_value = MODELS[MODEL_INDEX[FEATURES[fi].models[0][0]]].name
                 a.description = (
                     f"retry storm in {key}: ~{a.factor:.0%} of calls fail and are retried up to 3 times"

@@ -1,8 +1,9 @@
 """Small running aggregates of the generated traffic, kept while days stream to disk.
 
 The bills (tokens per day x account x model), the GPU metrics (self-hosted load per hour), the budget
-labels (attributed cost per team and day) and the anomaly ground truth (impact) are all derived from these
-aggregates, never from the full request table, so memory stays bounded at any scale.
+labels (attributed cost per team and day) and the anomaly ground truth (impact, and where an error storm's
+failures landed) are all derived from these aggregates, never from the full request table, so memory stays
+bounded at any scale.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Ledger:
         self.team_daily: list[pl.DataFrame] = []
         self.routes: list[pl.DataFrame] = []
         self.anomaly_parts: list[pl.DataFrame] = []
+        self.failure_parts: list[pl.DataFrame] = []
         self.requests = 0
         self.by_team: dict[str, int] = {}
 
@@ -61,6 +63,11 @@ class Ledger:
                 (pl.col("cost") - pl.col("base_cost")).sum().alias("impact"),
             )
         )
+        self.failure_parts.append(
+            req.filter((pl.col("anomaly") >= 0) & (pl.col("status") != 200))
+            .group_by(["anomaly", "feature", "model"])
+            .agg(pl.len().alias("failed"))
+        )
 
     def usage_frame(self) -> pl.DataFrame:
         return pl.concat(self.usage) if self.usage else pl.DataFrame()
@@ -81,6 +88,29 @@ class Ledger:
             plan[ai].affected_requests = int(rows)
             plan[ai].extra_requests = int(extra)
             plan[ai].impact_cost_usd = float(impact)
+        self._name_storm_contributors(plan)
+
+    def _name_storm_contributors(self, plan: list[Anomaly]) -> None:
+        """An error storm's top contributor is where its failed calls landed: for a model's storm the feature
+        with the most failed calls to it, for a feature's storm the model with the most (ties by name).
+
+        A storm fails every call of its scope alike, so this is the caller sending the model most calls in
+        the window (not the feature with the most traffic overall: coding-agent splits its calls over two
+        models), and for a feature split evenly over two models whichever of them failed more.
+        """
+        failures = pl.concat(self.failure_parts)
+        for ai, a in enumerate(plan):
+            if a.pattern != "error_storm":
+                continue
+            by = "feature" if a.scope_type == "model" else "model"
+            mine = (
+                failures.filter(pl.col("anomaly") == ai)
+                .group_by(by)
+                .agg(pl.col("failed").sum())
+                .sort(["failed", by], descending=[True, False])
+            )
+            if mine.height:
+                a.top_contributor_value = str(mine[by][0])
 
     def budget_labels(self, end: date) -> list[dict]:
         """Month-to-date spend per team vs its budget as of end_date, a run-rate forecast and the tier."""

@@ -99,6 +99,27 @@ def test_detected_labels_name_the_right_pattern_and_contributor(built, labels):
     assert not wrong_contributor, wrong_contributor
 
 
+def test_error_storm_labels_name_where_the_failed_calls_landed(built, labels):
+    """The ground truth a storm's explanation is scored against is what the warehouse shows: the labelled
+    contributor has the most failed calls of the storm's scope in its window (the feature calling the model
+    most, the model of the feature failing most), not merely the busiest feature overall."""
+    storms = evaluate.load_labels(labels).filter(pl.col("pattern") == "error_storm")
+    assert storms.height >= 2
+    model = "coalesce(model_requested, model_key)"
+    for s in storms.iter_rows(named=True):
+        scope, by = (model, "feature_id") if s["scope_type"] == "model" else ("feature_id", model)
+        failed = _rows(
+            built[0],
+            f"""
+            select {by}, count(*) from marts.fct_llm_requests
+            where is_error and {scope} = ? and requested_at >= ? and requested_at < ?
+            group by 1 order by 2 desc, 1
+            """,
+            [s["scope_value"], s["start"], s["end"]],
+        )
+        assert failed[0][0] == s["top_contributor_value"], (s["anomaly_id"], failed)
+
+
 def test_evaluate_command_detects_then_prints_the_scores(wh, labels):
     def detect(*flags: str) -> str:
         proc = subprocess.run(
