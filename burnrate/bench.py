@@ -30,12 +30,16 @@ from burnrate.errors import BurnrateError
 ROOT = Path(__file__).resolve().parents[1]
 DAYS = 30
 SCALES = {"1m": 33_334, "3m": 100_000, "10m": 333_334}  # requests per day over DAYS days
-# (ingest source, folder of the generated workload); the last day's files move to work/day/
+# (stage name, ingest source, folder of the generated workload, export files?); the last day's files move to
+# work/day/. The generator delivers some teams' LLM logs as saved API responses (what a pull fetches), the rest as
+# the vendors' export files: the ingest target (issue #8) is about export files, the pages are measured apart.
 SOURCES = [
-    ("langfuse", "langfuse"),
-    ("helicone", "helicone"),
-    ("billing", "billing"),
-    ("dcgm", "dcgm/snapshots"),
+    ("langfuse", "langfuse", "langfuse/export", True),
+    ("helicone", "helicone", "helicone/export", True),
+    ("billing", "billing", "billing", True),
+    ("dcgm", "dcgm", "dcgm/snapshots", True),
+    ("langfuse api pages", "langfuse", "langfuse/api", False),
+    ("helicone api pages", "helicone", "helicone/api", False),
 ]
 EXPORTS = ("langfuse/export", "helicone/export")  # what the pandas reference reads
 INGEST_TARGET, INCREMENTAL_TARGET, MEMORY_TARGET_MB = 0.75, 5.0, 4096
@@ -167,21 +171,22 @@ def run(work: Path, scale: str, days: int, requests_per_day: int, progress) -> d
     requests = manifest_requests()
     end = date.fromisoformat(json.loads((demo / "manifest.json").read_text())["end_date"])
     split_off_last_day(demo, day, end - timedelta(days=1))
-    for source, folder in SOURCES:
+    for name, source, folder, _ in SOURCES:
         before = r.rows_read() if r.wh.exists() else 0
         r.burnrate(
-            f"ingest {source}", "ingest", source, str(demo / folder), rows=lambda b=before: r.rows_read() - b
+            f"ingest {name}", "ingest", source, str(demo / folder), rows=lambda b=before: r.rows_read() - b
         )
-        listing = work / f"{source}.files"
+        stem = name.replace(" ", "_")
+        listing = work / f"{stem}.files"
         listing.write_text("\n".join(str(p) for p in sorted((demo / folder).rglob("*")) if p.is_file()))
-        r.reference(f"floor {source}", "floor", source, str(work / f"floor_{source}.duckdb"), str(listing))
-        (work / f"floor_{source}.duckdb").unlink(missing_ok=True)
+        r.reference(f"floor {name}", "floor", source, str(work / f"floor_{stem}.duckdb"), str(listing))
+        (work / f"floor_{stem}.duckdb").unlink(missing_ok=True)
     before = r.rows_read()
     r.burnrate("build full", "build", rows=before)  # a build's rows: the raw rows it reads anew
-    for source, folder in SOURCES:
+    for name, source, folder, _ in SOURCES:
         if (day / folder).exists():
             r.burnrate(
-                f"ingest day {source}",
+                f"ingest day {name}",
                 "ingest",
                 source,
                 str(day / folder),
@@ -212,11 +217,13 @@ def result(r: Run, scale: str, requests: int, pages: dict) -> dict:
     stages = {s.name: s for s in r.stages}
     ingest = [s for s in r.stages if s.name.startswith("ingest ") and not s.name.startswith("ingest day")]
     ratios = {}
-    for src, _ in SOURCES:
-        ours, floor = stages[f"ingest {src}"], r.references[f"floor {src}"]
-        ratios[f"ingest {src} / DuckDB read (speed)"] = round(floor.wall_s / ours.wall_s, 3)
+    exports = []
+    for name, _, _, export in SOURCES:
+        ours, floor = stages[f"ingest {name}"], r.references[f"floor {name}"]
+        ratios[f"ingest {name} / DuckDB read (speed)"] = round(floor.wall_s / ours.wall_s, 3)
         # CPU seconds are steadier than wall time on a shared machine: the same ratio in CPU
-        ratios[f"ingest {src} / DuckDB read (CPU)"] = round(floor.cpu_s / max(ours.cpu_s, 0.01), 3)
+        ratios[f"ingest {name} / DuckDB read (CPU)"] = round(floor.cpu_s / max(ours.cpu_s, 0.01), 3)
+        exports += [ratios[f"ingest {name} / DuckDB read (speed)"]] if export else []
     ratios["full build / incremental build"] = round(
         stages["build full"].wall_s / stages["build incremental"].wall_s, 2
     )
@@ -244,8 +251,8 @@ def result(r: Run, scale: str, requests: int, pages: dict) -> dict:
         "pipeline_peak_rss_mb": max(s.peak_rss_mb for s in pipeline),
         "dashboard_pages": pages,
         "targets": {
-            f"ingest >= {INGEST_TARGET:.0%} of DuckDB's read (each source)": all(
-                v >= INGEST_TARGET for k, v in ratios.items() if k.endswith("(speed)")
+            f"ingest of export files >= {INGEST_TARGET:.0%} of DuckDB's read (each source)": all(
+                v >= INGEST_TARGET for v in exports
             ),
             f"incremental build >= {INCREMENTAL_TARGET:g}x faster than full": ratios[
                 "full build / incremental build"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from burnrate import spark
+from burnrate import build_state, spark
 from burnrate.cli import State, pass_state
 from burnrate.config import Config
 from burnrate.errors import BurnrateError
@@ -63,15 +63,25 @@ def project_dir() -> Path:
 
 
 def run_dbt(
-    cfg: Config, args: list[str], *, target: str | None = None, show_progress: bool = True
+    cfg: Config,
+    args: list[str],
+    *,
+    target: str | None = None,
+    show_progress: bool = True,
+    rebuild_from: dict[str, str] | None = None,
 ) -> BuildResult:
-    """Invoke dbt with `args` (e.g. ["build"]) against the configured warehouse; never raises for test failures."""
+    """Invoke dbt with `args` (e.g. ["build"]) against the configured warehouse; never raises for test failures.
+
+    `rebuild_from` (build_state.rebuild_from) reaches the macros as BURNRATE_REBUILD_FROM, not a dbt var: a
+    changed --vars makes dbt re-parse the whole project, and it changes every day.
+    """
     from dbt.cli.main import dbtRunner
 
     from burnrate.console import progress
 
     root = project_dir()
     os.environ.update(dbt_env(cfg, target))
+    os.environ["BURNRATE_REBUILD_FROM"] = json.dumps(rebuild_from) if rebuild_from else ""
     cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     result = BuildResult(success=False)
     state = {"task": None, "bar": None}
@@ -136,24 +146,45 @@ def build(
 
     from burnrate import warehouse
 
-    args = ["build"]
-    if full_refresh:
-        args.append("--full-refresh")
-    if select:
-        # a partial build runs the tests of what it built, not relationship tests into unbuilt models
-        args += ["--select", *select, "--indirect-selection", "cautious"]
     on_duckdb = (target or cfg.dbt.target) == "duckdb"
     missing_exports: list[str] = []
-    if not on_duckdb:
-        exports, missing_exports = spark.existing_exports(cfg.dbt.spark_export_root, project_dir())
-        args += ["--vars", json.dumps({"spark_exports": exports})]
+    dbt_vars: dict = {}
+    days, previous = None, None
     with warehouse.writer_lock(cfg) if take_lock else contextlib.nullcontext():
         if on_duckdb:
             from ingest.tables import ensure_raw_tables
 
             with warehouse.writer(cfg, take_lock=False) as con:
                 ensure_raw_tables(con)  # sources never ingested still exist (empty) for the staging views
-        result = run_dbt(cfg, args, target=target, show_progress=show_progress)
+                # the first build of a warehouse is a full one (every test on every row, unit tests too)
+                full_refresh = full_refresh or not _has_marts(con)
+                watermark = build_state.ingested_through(con)
+                days = None if full_refresh or select else build_state.rebuild_from(con, cfg)
+                previous = build_state.generation(cfg)
+        args = ["build"]
+        if full_refresh:
+            args.append("--full-refresh")
+        else:
+            # an incremental build tests the days it rebuilt (macros/get_where_subquery.sql) and skips the unit
+            # tests (the SQL logic, unchanged between daily runs): a full refresh and the test suite run them
+            args += ["--exclude-resource-type", "unit_test"]
+            if on_duckdb and not select and (build_state.state_dir(cfg) / "manifest.json").is_file():
+                # seeds and views defined as in this warehouse's last build are left as they are (their data
+                # tests still run: indirect selection off, every test is selected when nothing is)
+                args += ["--state", str(build_state.state_dir(cfg)), "--indirect-selection", "empty", "--exclude",
+                         "resource_type:seed,state:unmodified", "config.materialized:view,state:unmodified"]  # fmt: skip
+        if select:
+            # a partial build runs the tests of what it built, not relationship tests into unbuilt models
+            args += ["--select", *select, "--indirect-selection", "cautious"]
+        if not on_duckdb:
+            exports, missing_exports = spark.existing_exports(cfg.dbt.spark_export_root, project_dir())
+            dbt_vars["spark_exports"] = exports
+        if dbt_vars:
+            args += ["--vars", json.dumps(dbt_vars)]
+        result = run_dbt(cfg, args, target=target, show_progress=show_progress, rebuild_from=days)
+        manifest = project_dir() / "target" / "manifest.json"
+        if result.success and not select and on_duckdb:
+            build_state.save(cfg, manifest, watermark)
         result.warnings += [
             f"no export files match {glob} (its raw table is empty)" for glob in missing_exports
         ]
@@ -167,9 +198,19 @@ def build(
             with warehouse.writer(cfg, take_lock=False) as con:
                 if spark_session is not None:
                     spark.load_marts(con, spark_session)
-                datadocs.write(con, project_dir() / "target" / "manifest.json")
-                warehouse.publish(con, cfg)
+                datadocs.write(con, manifest)
+                # a daily build's snapshot: the day-incremental marts get only the days it rebuilt
+                changed = (
+                    build_state.changed_days(manifest, days, warehouse.PUBLISHED_SCHEMAS) if days else None
+                )
+                warehouse.publish(con, cfg, changed_days=changed, base_generation=previous)
     return result
+
+
+def _has_marts(con) -> bool:
+    """Whether dbt has built the marts of this warehouse before."""
+    sql = "select count(*) from information_schema.tables where table_schema = 'marts'"
+    return con.execute(sql).fetchone()[0] > 0
 
 
 @click.command("build")

@@ -95,3 +95,5 @@ def test_build_killed_mid_incremental_run_then_rerun_equals_a_clean_build(built,
     result = build(cfg, show_progress=False)
     assert result.success, result.failures
     assert mart_totals(cfg.warehouse_path) == mart_totals(built.warehouse_path)
+    # the re-run's snapshot (synced by day from the first build's) holds what the clean build published
+    assert mart_totals(warehouse.current_snapshot(cfg)) == mart_totals(warehouse.current_snapshot(built))

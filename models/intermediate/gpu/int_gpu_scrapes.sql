@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='incremental', unique_key='sample_date', incremental_strategy='delete+insert') }}
 -- One row per GPU unit (physical GPU uuid, or one MIG instance of it) × scrape: the metrics the GPU models use,
 -- pivoted, the workload the GPU served at that scrape (null pod = idle), and the seconds the scrape stands
 -- for: the time to the unit's next scrape (the last one: the time since the previous), at most
@@ -9,6 +9,7 @@ with
 samples as (
 
     select * from {{ ref('stg_dcgm__samples') }}
+    {% if is_incremental() %}where sampled_at >= {{ incremental_cutoff('sample_date', extra_days=1, family='dcgm') }}{% endif %}
 
 ),
 
@@ -72,6 +73,8 @@ select
 
     ---------- timestamps (UTC)
     sampled_at,
-    {{ dbt.date_trunc('hour', 'sampled_at') }} as hour_start
+    {{ dbt.date_trunc('hour', 'sampled_at') }} as hour_start,
+    cast(sampled_at as date) as sample_date
 
 from timed
+{% if is_incremental() %}where sampled_at >= {{ incremental_cutoff('sample_date', family='dcgm') }}{% endif %}
