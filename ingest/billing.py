@@ -163,9 +163,8 @@ def _load(
     except duckdb.ConversionException as exc:
         if not typed or sniffed.kind != "csv":
             raise
-        log.info(
-            "%s: a money value is not a number (%s); reading the file as text", path.name, first_line(exc)
-        )
+        where = str(exc).splitlines()[0]  # DuckDB's first line names the line; the next ones quote the row
+        log.info("%s: a money value is not a number (%s); reading the file as text", path.name, where)
         return _load(con, module, path, sniffed, fp, status, typed=False)
     return b.counts, loaded
 
