@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.billing_load import Column, Layout, Source
-from ingest.billing_read import Sniffed, named_columns, relation
+from ingest.billing_read import Sniffed, money_headers, named_columns, relation
 from ingest.billing_sql import literal
 
 S, M, T, J = "varchar", "money", "timestamp", "json"
@@ -100,8 +100,9 @@ def _fold(entries: list[tuple[str, str]]) -> str:
     return f"(case when len({kept}) > 0 then to_json(map_from_entries({kept})) end)"
 
 
-def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source:
-    rel = relation(con, path, sniffed)
+def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, *, typed: bool = True) -> Source:
+    """The file as a Source; `typed`: the CSV reader parses money itself (see `billing_read.relation`)."""
+    rel = relation(con, path, sniffed, money_headers(sniffed, LAYOUT.columns, _athena_name) if typed else ())
     names = list(rel.types)
     legacy = any("/" in name for name in names) or not any(name.lower() == "product" for name in names)
     columns: dict[str, Column] = {}

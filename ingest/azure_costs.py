@@ -34,7 +34,7 @@ import duckdb
 
 from burnrate.errors import InputError
 from ingest.billing_load import Column, Layout, Source
-from ingest.billing_read import Sniffed, named_columns, relation
+from ingest.billing_read import Sniffed, money_headers, named_columns, relation
 
 S, M, T, J = "varchar", "money", "timestamp", "json"
 _TEXT = (
@@ -90,8 +90,9 @@ def cost_view(path: Path) -> str:
     return "amortized" if re.search(r"amorti[sz]", path.name, re.I) else "actual"
 
 
-def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source:
-    rel = relation(con, path, sniffed)
+def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, *, typed: bool = True) -> Source:
+    """The file as a Source; `typed`: the CSV reader parses money itself (see `billing_read.relation`)."""
+    rel = relation(con, path, sniffed, money_headers(sniffed, LAYOUT.columns) if typed else ())
     columns = {c: Column(*ref) for c, ref in named_columns(rel.types, LAYOUT.columns).items()}
     cost = next((c for c in COST_COLUMNS if c in columns), None)
     if cost is None:

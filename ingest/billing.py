@@ -133,26 +133,39 @@ def _load(
     sniffed: Sniffed,
     fp: landing.FileFingerprint,
     status: str,
+    *,
+    typed: bool = True,
 ) -> tuple[landing.Counts, Loaded]:
-    """The batch of one file: insert and quarantine, settle which export owns each month, record the file."""
+    """The batch of one file: insert and quarantine, settle which export owns each month, record the file.
+
+    `typed`: the CSV reader parses money itself (cheaper than text + cast). A value it cannot parse fails the
+    read and rolls the batch back; the file is then loaded again from text (`typed=False`), which quarantines
+    the row with its line and value: a rare file pays two reads, the common one a cheaper one."""
     layout = module.LAYOUT
-    with landing.batch(con, layout.source, fp.path) as b:
-        load = FileLoad(con, b, layout, module.read(con, path, sniffed))
-        if status == "changed":  # rewritten in place: its earlier rows go
-            con.execute(f"delete from {layout.qualified} where _location = ?", [fp.path])
-        loaded = load.insert(landing.now().replace(tzinfo=None))
-        kept = settle(
-            con,
-            b,
-            layout,
-            group=export_group(fp.path),
-            export_time=file_time(fp),
-            rewritten=status == "changed",
-        )
-        b.counts.new += kept.new
-        b.counts.updated += kept.updated
-        b.counts.unchanged += kept.superseded
-        b.record_file(fp, rows_loaded=kept.new + kept.updated, rows_quarantined=loaded.quarantined)
+    try:
+        with landing.batch(con, layout.source, fp.path) as b:
+            load = FileLoad(con, b, layout, module.read(con, path, sniffed, typed=typed))
+            if status == "changed":  # rewritten in place: its earlier rows go
+                con.execute(f"delete from {layout.qualified} where _location = ?", [fp.path])
+            loaded = load.insert(landing.now().replace(tzinfo=None))
+            kept = settle(
+                con,
+                b,
+                layout,
+                group=export_group(fp.path),
+                export_time=file_time(fp),
+                rewritten=status == "changed",
+            )
+            b.counts.new += kept.new
+            b.counts.updated += kept.updated
+            b.counts.unchanged += kept.superseded
+            b.record_file(fp, rows_loaded=kept.new + kept.updated, rows_quarantined=loaded.quarantined)
+    except duckdb.ConversionException as exc:
+        if not typed or sniffed.kind != "csv":
+            raise
+        where = str(exc).splitlines()[0]  # DuckDB's first line names the line; the next ones quote the row
+        log.info("%s: a money value is not a number (%s); reading the file as text", path.name, where)
+        return _load(con, module, path, sniffed, fp, status, typed=False)
     return b.counts, loaded
 
 

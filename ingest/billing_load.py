@@ -7,8 +7,9 @@ SQL reading it). This module does the rest the same way for all of them:
 * the raw table is created on first use; columns the file has and the table lacks (provider `x_` columns,
   legacy CUR columns that come and go month to month, anything unknown) are added as they appear, under the
   file's own names, so an analyst can `select x_UsageType` without knowing about a JSON bag;
-* the whole file is cast and inserted in one statement (DuckDB reads, casts and writes in parallel; rows
-  are numbered by the order they were inserted in, see `_number_rows`). A row that cannot be loaded (a
+* the whole file is cast and inserted in one statement (DuckDB reads, casts and writes in parallel; a CSV's
+  money is parsed by the reader itself, see `billing_read.relation`; rows are numbered by the order they
+  were inserted in, see `_number_rows`). A row that cannot be loaded (a
   number or date that does not parse, a mandatory value missing) is written with a negative `_line`, then
   deleted in the same transaction and quarantined with the file, line, field and a reason naming the value.
   Only a file that had such rows is read a second time, for their text;
@@ -26,6 +27,7 @@ from burnrate.errors import InputError
 from ingest import landing
 from ingest.billing_read import Relation
 from ingest.billing_sql import (
+    bind,
     ident,
     json_cast,
     json_repaired,
@@ -98,11 +100,6 @@ class Source:
     def of(cls, rel: Relation, columns: dict[str, Column], **kwargs) -> Source:
         """A Source reading the file through `rel` as it is (no wrapping query)."""
         return cls(rel.sql, rel.numbered, rel.params, rel.first_line, columns, **kwargs)
-
-
-def bind(sql: str, params: dict) -> tuple[str, dict]:
-    """(sql, the params it names): DuckDB refuses named parameters a statement does not use."""
-    return sql, {k: v for k, v in params.items() if f"${k}" in sql}
 
 
 def ensure_table(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:

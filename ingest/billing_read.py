@@ -2,7 +2,9 @@
 that read it.
 
 * CSV (gzip or not, UTF-8 with or without a byte-order mark): every value as text, `NULL` and empty strings as
-  null; `_line` is the row's number counting the header as 1 (the line number unless a value spans lines).
+  null, except the money columns a format names (`decimals`), which the reader parses as `DECIMAL(38,12)`
+  itself (see `relation`); `_line` is the row's number counting the header as 1 (the line number unless a
+  value spans lines).
 * Parquet: typed columns as written; `_line` is the 1-based row number.
 * JSON (newline-delimited, or an array; gzip or not): one JSON object per record; `_line` is the record number.
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from burnrate.errors import InputError
-from ingest.billing_sql import NULL_STRINGS, ident
+from ingest.billing_sql import MONEY, NULL_STRINGS, bind, ident
 
 SUFFIXES = (
     ".csv",
@@ -128,21 +130,26 @@ class Relation:
     first_line: int | None
 
 
-def relation(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Relation:
-    """The relation over a sniffed file (CSV: all text, NULL/empty as null; Parquet as typed; JSON records)."""
+def relation(
+    con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, decimals: Iterable[str] = ()
+) -> Relation:
+    """The relation over a sniffed file (CSV: text, NULL/empty as null; Parquet as typed; JSON records).
+
+    `decimals` names CSV columns (money) that `sql` reads as `DECIMAL(38,12)`: the reader parses the text
+    itself, which costs less than reading text and casting it, and accepts exactly what `try_cast` accepts.
+    A value it cannot parse fails the whole read (`duckdb.ConversionException`); the caller then reads the
+    file again without `decimals`, so the row is quarantined with its text. `numbered`, which the quarantine
+    reads, always has the source text."""
     kind = sniffed.kind
     params = {"path": str(path), "compression": sniffed.compression}
     if kind == "csv":
         # the header as Python's csv module read it, quoting as RFC 4180 and every billing export write it:
         # DuckDB's sniffer is not needed, and would guess wrong on a file with a malformed row
-        params |= {"delim": sniffed.delimiter, "columns": dict.fromkeys(sniffed.columns, "VARCHAR")}
-        nulls = ", ".join(f"'{n}'" for n in NULL_STRINGS)
-        reader = (
-            "read_csv($path, auto_detect = false, header = true, delim = $delim, quote = '\"', escape = '\"', "
-            f"columns = $columns, nullstr = [{nulls}], compression = $compression)"
-        )
-        sql, first = f"select * from {reader}", 2  # the header is line 1
-        numbered = f"select ordinality + 1 as _line, * exclude (ordinality) from {reader} with ordinality"
+        text = dict.fromkeys(sniffed.columns, "VARCHAR")
+        typed = text | dict.fromkeys(set(decimals) & set(text), MONEY)
+        params |= {"delim": sniffed.delimiter, "text": text, "typed": typed}
+        sql, first = f"select * from {_csv_reader('typed')}", 2  # the header is line 1
+        numbered = f"select ordinality + 1 as _line, * exclude (ordinality) from {_csv_reader('text')} with ordinality"
     elif kind == "parquet":
         del params["compression"]
         sql = numbered = (
@@ -157,10 +164,27 @@ def relation(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Re
     else:
         raise ValueError(kind)
     try:
-        described = con.execute(f"describe {numbered}", params).fetchall()
+        described = con.execute(*bind(f"describe {sql}", params)).fetchall()
     except duckdb.Error as exc:
         raise InputError(f"{path}: cannot be read as {kind}: {first_line(exc)}") from None
     return Relation(sql, numbered, params, {r[0]: r[1] for r in described if r[0] != "_line"}, first)
+
+
+def _csv_reader(columns: str) -> str:
+    """`read_csv` of the file with the column types in parameter `$<columns>`."""
+    nulls = ", ".join(f"'{n}'" for n in NULL_STRINGS)
+    return (
+        "read_csv($path, auto_detect = false, header = true, delim = $delim, quote = '\"', escape = '\"', "
+        f"columns = ${columns}, nullstr = [{nulls}], compression = $compression)"
+    )
+
+
+def money_headers(
+    sniffed: Sniffed, layout_columns: dict[str, str], rename: Callable[[str], str] = str
+) -> tuple[str, ...]:
+    """The file's column names that name a money column of the layout (as `named_columns` matches them)."""
+    money = {squash(c) for c, kind in layout_columns.items() if kind == "money"}
+    return tuple(name for name in sniffed.columns if squash(rename(name)) in money)
 
 
 def first_line(exc: BaseException) -> str:

@@ -43,6 +43,11 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def bind(sql: str, params: dict) -> tuple[str, dict]:
+    """(sql, the params it names): DuckDB refuses named parameters a statement does not use."""
+    return sql, {k: v for k, v in params.items() if f"${k}" in sql}
+
+
 def sql_type(kind: str) -> str:
     return KINDS.get(kind, kind)
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.billing_load import Column, Layout, Source
-from ingest.billing_read import Sniffed, named_columns, relation
+from ingest.billing_read import Sniffed, money_headers, named_columns, relation
 
 S, M, T, J = "varchar", "money", "timestamp", "json"
 # (column, kind, version that added it)
@@ -80,8 +80,9 @@ def version(columns: list[str]) -> str:
     return next((v for v in reversed(VERSIONS) if added[v] & present), "1.0")
 
 
-def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source:
-    rel = relation(con, path, sniffed)
+def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, *, typed: bool = True) -> Source:
+    """The file as a Source; `typed`: the CSV reader parses money itself (see `billing_read.relation`)."""
+    rel = relation(con, path, sniffed, money_headers(sniffed, LAYOUT.columns) if typed else ())
     columns = {c: Column(*ref) for c, ref in named_columns(rel.types, LAYOUT.columns).items()}
     return Source.of(
         rel,

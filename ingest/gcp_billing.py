@@ -41,7 +41,7 @@ import duckdb
 from burnrate.errors import InputError
 from ingest.billing_load import Check, Column, Layout, Source
 from ingest.billing_read import Sniffed, column_ref, relation
-from ingest.billing_sql import MONEY, literal
+from ingest.billing_sql import MONEY, bind, literal
 
 D = MONEY
 KV = "STRUCT(key VARCHAR, value VARCHAR)[]"
@@ -122,7 +122,8 @@ def _csv_as_json(types: dict[str, str]) -> str:
     return f"json_object({', '.join(parts)})"
 
 
-def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source:
+def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed, *, typed: bool = False) -> Source:
+    """The file as a Source. A GCP CSV is read as text (`typed` is unused): its rows are shaped as JSON."""
     rel = relation(con, path, sniffed)
     if sniffed.kind == "json":
         record = "s.json"
@@ -136,7 +137,7 @@ def read(con: duckdb.DuckDBPyConnection, path: Path, sniffed: Sniffed) -> Source
     line = "s._line, " if rel.first_line is None else ""
     sql = f"select {line}{shape} from ({rel.sql}) s"
     numbered = f"select s._line, {shape} from ({rel.numbered}) s"
-    found = con.execute(f"select distinct unnest(json_keys(j)) from ({sql})", params).fetchall()
+    found = con.execute(*bind(f"select distinct unnest(json_keys(j)) from ({sql})", params)).fetchall()
     keys = [k for k in (*SCALARS, *NESTED) if (k,) in found] + sorted(
         k for (k,) in found if k not in LAYOUT.columns
     )

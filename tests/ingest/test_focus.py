@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -162,3 +164,65 @@ def test_a_row_with_the_wrong_number_of_fields_fails_the_whole_file(cfg, tmp_pat
     ]  # rolled back
     assert query(cfg, "select status from meta.ingest_batches") == [("failed",)]
     assert query(cfg, "select count(*) from meta.ingest_files") == [(0,)]
+
+
+def _write_focus_gz(path, money: list[tuple[str, str]]) -> None:
+    """A FOCUS CSV.gz with one row per (BilledCost, EffectiveCost) text; ResourceName names the row's line."""
+    with gzip.open(path, "wt", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(
+            ["BilledCost", "EffectiveCost", "BillingAccountId", "BillingPeriodStart", "ChargePeriodStart"]
+            + ["ProviderName", "ResourceName"]
+        )
+        for i, (billed, effective) in enumerate(money):
+            start = "2026-10-01T00:00:00Z" if i % 2 else "2026-10-01 00:00:00"
+            out.writerow([billed, effective, "acct", start, start, "AWS", f"row-{i + 2}"])
+
+
+def test_money_spellings_read_by_the_csv_reader_equal_their_text(cfg, tmp_path, caplog):
+    """The reader parses money itself (no text + cast); it must read every spelling the cast reads, alike."""
+    spellings = [
+        "1e3",
+        " 12.5 ",
+        ".5",
+        "-0",
+        "+5",
+        "00012.50",
+        "0.0000000000015",
+        "1.23456789012345678",
+        "NULL",
+        "",
+    ]
+    path = tmp_path / "focus_spellings.csv.gz"
+    _write_focus_gz(path, [(s, "1") for s in spellings])
+    with caplog.at_level("INFO", logger="ingest.billing"):
+        assert ingest(cfg, path).counts.new == len(spellings) - 2  # the two nulls miss a mandatory value
+    assert "reading the file as text" not in caplog.text
+    got = dict(query(cfg, "select _line, BilledCost from raw.focus_costs"))
+    expected = {i + 2: dec(s).quantize(Decimal("1e-12"), ROUND_HALF_UP) for i, s in enumerate(spellings[:-2])}
+    assert got == expected
+    assert query(cfg, "select line, field, reason from meta.quarantine order by line") == [
+        (len(spellings), "BilledCost", "BilledCost is missing (a mandatory value)"),
+        (len(spellings) + 1, "BilledCost", "BilledCost is missing (a mandatory value)"),
+    ]
+
+
+def test_a_money_value_the_reader_cannot_parse_quarantines_its_row_and_the_rest_loads(cfg, tmp_path, caplog):
+    """Deep in a gzip file (past the reader's first buffers): the typed read fails, the file is read again as
+    text, and only the bad rows are quarantined, with line, field and value; the rest keep their lines."""
+    money = [(f"{i % 997}.0137", f"{i % 991}.5") for i in range(30_000)]
+    money[24_998] = ("n/a", "1")  # line 25000
+    money[29_000] = ("2", "1,5")  # line 29002
+    path = tmp_path / "focus_bad_money.csv.gz"
+    _write_focus_gz(path, money)
+    with caplog.at_level("INFO", logger="ingest.billing"):
+        summary = ingest(cfg, path)
+    assert "reading the file as text" in caplog.text
+    assert (summary.counts.new, summary.counts.quarantined) == (29_998, 2)
+    assert query(cfg, "select line, field, reason from meta.quarantine order by line") == [
+        (25_000, "BilledCost", "BilledCost is not a number: 'n/a'"),
+        (29_002, "EffectiveCost", "EffectiveCost is not a number: '1,5'"),
+    ]
+    assert query(cfg, "select count(*) from raw.focus_costs where ResourceName <> 'row-' || _line") == [(0,)]
+    expected = sum(Decimal(b) for i, (b, _) in enumerate(money) if i not in (24_998, 29_000))
+    assert query(cfg, "select sum(BilledCost) from raw.focus_costs") == [(expected,)]
