@@ -206,36 +206,9 @@ def run_one(mode: str, source: Path) -> dict:
 
 def stage(snapshots: Path, runs: int) -> None:
     """`--stage`: the `ingest dcgm` stage and `floor dcgm` reference as `burnrate bench` runs them."""
-    from burnrate.bench import measure
+    from bench.ingest_stage import stage as one_stage
 
-    files = WORK / "dcgm.files"
-    for run in range(runs):
-        shutil.rmtree(WORK, ignore_errors=True)
-        WORK.mkdir(parents=True)
-        files.write_text("\n".join(str(p) for p in sorted(snapshots.rglob("*")) if p.is_file()))
-        env = {**os.environ, "BURNRATE_WAREHOUSE": str(WORK / "warehouse.duckdb"), "BURNRATE_CONFIG": ""}
-        ours, _ = measure(
-            "ingest dcgm",
-            [sys.executable, "-m", "burnrate", "ingest", "dcgm", str(snapshots)],
-            env,
-            WORK / "ingest.log",
-        )
-        floor_argv = [
-            sys.executable,
-            str(ROOT / "bench" / "reference.py"),
-            "floor",
-            "dcgm",
-            str(WORK / "floor.duckdb"),
-            str(files),
-        ]
-        floor, _ = measure("floor dcgm", floor_argv, env, WORK / "floor.log")
-        print(
-            f"run {run + 1}: ingest {ours.wall_s:.2f} s, CPU {ours.cpu_s:.2f} s, {ours.peak_rss_mb:,.0f} MB | "
-            f"floor {floor.wall_s:.2f} s, CPU {floor.cpu_s:.2f} s | speed {floor.wall_s / ours.wall_s:.3f}, "
-            f"CPU {floor.cpu_s / ours.cpu_s:.3f} | load {os.getloadavg()[0]:.1f}",
-            flush=True,
-        )
-    shutil.rmtree(WORK, ignore_errors=True)
+    one_stage("dcgm", snapshots, runs, WORK)
 
 
 def main() -> None:
