@@ -130,8 +130,9 @@ def _plan(
     todo: list[_File] = []
     later: list[Path] = []
     planned: set[str] = set()
+    loaded = landing.loaded_files(con, source)  # files are marked only after this round's planning
     for path in found:
-        status, fp = landing.file_status(con, source, path)
+        status, fp = landing.file_status(con, source, path, loaded)
         if status == "unchanged":
             summary.files_skipped += 1
             continue

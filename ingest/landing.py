@@ -141,33 +141,51 @@ def fingerprint(path: str | os.PathLike, *, chunk: int = 1 << 20) -> FileFingerp
     return FileFingerprint(str(p), st.st_size, st.st_mtime_ns, digest.hexdigest())
 
 
+@dataclass(frozen=True)
+class LoadedFiles:
+    """What `meta.ingest_files` holds for one source, read in one query: the (path, size, mtime) stamps,
+    the SHA-256s and the paths of the files loaded. Deciding many files against it costs no query each
+    (hundreds of saved API pages would otherwise cost three queries per page)."""
+
+    stamps: frozenset[tuple[str, int, int]]
+    hashes: frozenset[str]
+    paths: frozenset[str]
+
+
+def loaded_files(con: duckdb.DuckDBPyConnection, source: str) -> LoadedFiles:
+    """The files of `source` loaded so far (see `LoadedFiles`)."""
+    ensure_meta(con)
+    rows = con.execute(
+        "select path, size_bytes, mtime_ns, sha256 from meta.ingest_files where source = ?", [source]
+    ).fetchall()
+    return LoadedFiles(
+        frozenset((p, size, mtime) for p, size, mtime, _ in rows),
+        frozenset(r[3] for r in rows),
+        frozenset(r[0] for r in rows),
+    )
+
+
 def file_status(
-    con: duckdb.DuckDBPyConnection, source: str, path: str | os.PathLike
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    path: str | os.PathLike,
+    loaded: LoadedFiles | None = None,
 ) -> tuple[str, FileFingerprint | None]:
     """'unchanged' (same bytes already loaded, under this or another name), 'changed' (this path was loaded
     with other bytes) or 'new'; plus the fingerprint when it had to be computed.
 
-    A file whose path, size and mtime match a loaded one is not re-hashed.
+    A file whose path, size and mtime match a loaded one is not re-hashed. `loaded` (from `loaded_files`)
+    decides many files with one read of the bookkeeping; without it, it is read now.
     """
-    ensure_meta(con)
+    loaded = loaded or loaded_files(con, source)
     p = Path(path).resolve()
     st = p.stat()
-    hit = con.execute(
-        "select 1 from meta.ingest_files where source = ? and path = ? and size_bytes = ? and mtime_ns = ? limit 1",
-        [source, str(p), st.st_size, st.st_mtime_ns],
-    ).fetchone()
-    if hit:
+    if (str(p), st.st_size, st.st_mtime_ns) in loaded.stamps:
         return "unchanged", None
     fp = fingerprint(p)
-    same_bytes = con.execute(
-        "select 1 from meta.ingest_files where source = ? and sha256 = ? limit 1", [source, fp.sha256]
-    ).fetchone()
-    if same_bytes:
+    if fp.sha256 in loaded.hashes:
         return "unchanged", fp
-    seen_path = con.execute(
-        "select 1 from meta.ingest_files where source = ? and path = ? limit 1", [source, str(p)]
-    ).fetchone()
-    return ("changed" if seen_path else "new"), fp
+    return ("changed" if str(p) in loaded.paths else "new"), fp
 
 
 def strip_text_fields(record: dict) -> dict:

@@ -55,6 +55,33 @@ def test_batch_commits_rows_state_files_and_quarantine_together(con, tmp_path):
     assert landing.file_status(con, "src", f)[0] == "changed"
 
 
+def test_one_read_of_the_loaded_files_decides_many_files_as_each_would_alone(con, tmp_path):
+    """`loaded_files` once, then `file_status` per file: the statuses (and whether a file had to be hashed)
+    are those of asking for each file by itself; another source's files do not count."""
+    loaded, changed, other = (tmp_path / f"{n}.jsonl" for n in ("loaded", "changed", "other"))
+    for f in (loaded, changed, other):
+        f.write_text(f'{{"id": "{f.stem}"}}\n')
+    for source, f in (("src", loaded), ("src", changed), ("elsewhere", other)):
+        with landing.batch(con, source, str(f)) as b:
+            b.record_file(landing.fingerprint(f), rows_loaded=1, rows_quarantined=0)
+    changed.write_text('{"id": "changed again"}\n')
+    copy, new = tmp_path / "copy.jsonl", tmp_path / "new.jsonl"
+    copy.write_bytes(loaded.read_bytes())
+    new.write_text('{"id": "new"}\n')
+    snapshot = landing.loaded_files(con, "src")
+    files = (loaded, changed, copy, new, other)
+    together = [landing.file_status(con, "src", f, snapshot) for f in files]
+    alone = [landing.file_status(con, "src", f) for f in files]
+    assert together == alone
+    assert [(status, fp is None) for status, fp in together] == [
+        ("unchanged", True),
+        ("changed", False),
+        ("unchanged", False),
+        ("new", False),
+        ("new", False),
+    ]
+
+
 def test_failed_batch_leaves_nothing(con, tmp_path):
     with pytest.raises(RuntimeError), landing.batch(con, "src", "x") as b:
         con.execute("insert into raw.t values (1)")
