@@ -43,6 +43,10 @@ from ingest.records import TYPES, TableSpec, json_cells, lit, q, stripped_json
 
 log = logging.getLogger(__name__)
 BLANK = frozenset(b" \t\r\n")
+# Every declared read says its top-level values are records: left to detect that (records='auto'), DuckDB
+# reads a file holding one large object (a saved API page) about five times slower, and the answer is the
+# same (a value that is not an object fails the read either way).
+RECORDS = "records=true"
 OBJECT = "case when json_valid(text) then json_type(text) = 'OBJECT' end"  # CASE: never parses invalid text
 
 
@@ -69,6 +73,10 @@ def json_container(path: Path) -> str:
     text = head.lstrip(bytes(BLANK))
     if text.startswith(b"["):
         return "array"
+    if _RECORDS_START["envelope"].match(text):
+        # `{"data": [` is an API page whichever way its first line would parse (decoding a page's first
+        # line, often the whole 1 MB page, only to find its `data` list cost more than reading it)
+        return "envelope"
     first, newline, _ = text.partition(b"\n")
     try:
         obj = json.loads(first)
@@ -84,7 +92,7 @@ def _records_sql(path: Path, fmt: str) -> str:
     if fmt == "array":
         return f"select ordinality as _line, json as rec from read_json_objects({p}, format='array') with ordinality"
     return (
-        f"select u.n as _line, u.rec from read_json({p}, columns={{data: 'JSON[]'}}) r, "
+        f"select u.n as _line, u.rec from read_json({p}, columns={{data: 'JSON[]'}}, {RECORDS}) r, "
         "unnest(r.data) with ordinality as u(rec, n)"
     )
 
@@ -260,12 +268,12 @@ def _stage_fast(con: duckdb.DuckDBPyConnection, plan: Plan, path: Path, i: int, 
     spec, p = plan.spec, lit(str(path))
     if plan.fmt == "envelope":
         src = (
-            f"(select u.n as _line, u.rec from read_json({p}, columns={{data: {lit(spec.read_struct(plan.naming) + '[]')}}}) r, "
+            f"(select u.n as _line, u.rec from read_json({p}, columns={{data: {lit(spec.read_struct(plan.naming) + '[]')}}}, {RECORDS}) r, "
             "unnest(r.data) with ordinality as u(rec, n))"
         )
         select = spec.typed_select(plan.naming, prefix="rec.")
     else:
-        src = f"(select ordinality as _line, * from read_json({p}, format={lit(_JSON_FORMAT[plan.fmt])}, columns={spec.read_columns(plan.naming)}) with ordinality)"
+        src = f"(select ordinality as _line, * from read_json({p}, format={lit(_JSON_FORMAT[plan.fmt])}, columns={spec.read_columns(plan.naming)}, {RECORDS}) with ordinality)"
         select = spec.typed_select(plan.naming)
     con.execute(
         f"create or replace temp table {stage} as select {select}, {i}::integer as _file, _line from {src}"
@@ -295,7 +303,7 @@ def _stage_fast_many(con: duckdb.DuckDBPyConnection, plan: Plan, paths: list[Pat
         return None
     read = (
         f"read_json({files}, format={lit(_JSON_FORMAT[plan.fmt])}, columns={spec.read_columns(plan.naming)}, "
-        "filename=true)"
+        f"{RECORDS}, filename=true)"
     )
     try:
         con.execute(
@@ -330,7 +338,10 @@ def _stage_pages_many(con: duckdb.DuckDBPyConnection, plan: Plan, files: str) ->
     """`_stage_fast_many` for saved API pages (`{"data": [record…], …}`): one strict `read_json` of every
     page, one row per page, its records unnested with their position in the page as `_line`."""
     spec = plan.spec
-    read = f"read_json({files}, columns={{data: {lit(spec.read_struct(plan.naming) + '[]')}}}, filename=true)"
+    read = (
+        f"read_json({files}, columns={{data: {lit(spec.read_struct(plan.naming) + '[]')}}}, {RECORDS}, "
+        "filename=true)"
+    )
     try:
         con.execute(
             f"create temp table _rows as select {spec.typed_select(plan.naming, prefix='rec.')}, "

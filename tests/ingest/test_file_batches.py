@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import os
 import random
 import signal
@@ -410,3 +411,40 @@ def test_a_page_s_first_record_keys_are_read_from_its_head_as_duckdb_reads_them(
         "order by _line limit 1"
     ).fetchall()
     assert rawload.peek_keys(con, path, fmt) == (list(expected[0][0]) if expected else None)
+
+
+def test_pretty_printed_and_compact_pages_are_read_by_one_multi_file_read(tmp_path, caplog):
+    """Pages are read as records (`records=true`, the container left to DuckDB): compact one-line pages and
+    pretty-printed ones load together on the fast path, each record numbered by its place in its page."""
+    d = tmp_path / "pages"
+    d.mkdir()
+    for k in range(4):
+        body = {"data": [request(k * 10 + i, T0) for i in range(10)], "error": None}
+        (d / f"query_clickhouse_page_{k:05d}.json").write_text(json.dumps(body, indent=2 if k % 2 else None))
+    con = fresh(tmp_path, "wh")
+    with caplog.at_level(logging.DEBUG, logger="ingest.rawload"):
+        s = ingest(con, [d], batch_mb=100, module=helicone)
+    assert (s.counts.new, s.counts.quarantined, s.files_loaded) == (40, 0, 4)
+    assert not [r.message for r in caplog.records if "one by one" in r.message]
+    lines = con.execute(
+        "select _location, min(_line), max(_line), count(distinct _batch_id) from raw.helicone_requests "
+        "group by all order by 1"
+    ).fetchall()
+    assert [row[1:] for row in lines] == [(1, 10, 1)] * 4
+
+
+PAGE = ", ".join(json.dumps({"a": i, "pad": "x" * 100}) for i in range(12_000))  # 1.4 MB of records
+
+
+@pytest.mark.parametrize(
+    ("text", "container"),
+    [
+        ('{"data": [' + PAGE + "]}\n", "envelope"),  # one line longer than the 1 MB read to tell
+        ('  {\n "data" :\n  [' + PAGE + "]}", "envelope"),
+        ('{"data": {"id": "a"}}\n{"data": {"id": "b"}}\n', "ndjson"),  # records with a `data` map
+    ],
+)
+def test_a_page_is_told_from_its_opening_without_decoding_it(tmp_path, text, container):
+    path = tmp_path / "page.json"
+    path.write_text(text)
+    assert rawload.json_container(path) == container
