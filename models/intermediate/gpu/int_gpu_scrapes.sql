@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', unique_key='sample_date', incremental_strategy='delete+insert') }}
+{{ config(materialized='incremental', **replace_by_key('sample_date')) }}
 -- One row per GPU unit (physical GPU uuid, or one MIG instance of it) × scrape: the metrics the GPU models use,
 -- pivoted, the workload the GPU served at that scrape (null pod = idle), and the seconds the scrape stands
 -- for: the time to the unit's next scrape (the last one: the time since the previous), at most
