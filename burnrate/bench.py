@@ -89,8 +89,12 @@ def measure(name: str, argv: list[str], env: dict[str, str], log: Path) -> tuple
 class Run:
     """One benchmark run: its work folder, the environment its stages share, and their figures."""
 
-    def __init__(self, work: Path, progress):
+    def __init__(self, work: Path, progress, done: dict | None = None):
         self.work = work
+        # --resume: the stages a stopped run measured (partial.json), kept instead of run again
+        self.done = {
+            s["name"]: s for s in (done or {}).get("stages", []) + (done or {}).get("references", [])
+        }
         self.wh = work / "warehouse.duckdb"
         self.env = {**os.environ, "BURNRATE_WAREHOUSE": str(self.wh), "BURNRATE_CONFIG": ""}
         self.env.pop("BURNRATE_PUBLISHED_DIR", None)
@@ -107,8 +111,16 @@ class Run:
 
     def step(self, name: str, argv: list[str], rows=None, *, reference: bool = False) -> Stage:
         task = self.progress.add_task(name, total=None)
-        stage, stdout = measure(name, argv, self.env, self.work / "logs" / f"{name.replace(' ', '_')}.log")
-        stage.rows = rows() if callable(rows) else rows if rows is not None else json.loads(stdout)["rows"]
+        if name in self.done:
+            kept = {k: v for k, v in self.done[name].items() if k != "rows_per_s"}
+            stage = Stage(**kept)
+        else:
+            stage, stdout = measure(
+                name, argv, self.env, self.work / "logs" / f"{name.replace(' ', '_')}.log"
+            )
+            stage.rows = (
+                rows() if callable(rows) else rows if rows is not None else json.loads(stdout)["rows"]
+            )
         self.progress.update(task, total=1, completed=1)
         self.progress.console.print(
             f"  {name:<28} {stage.wall_s:8.1f} s {stage.rows:>12,} rows {stage.rows_per_s:>12,.0f} rows/s "
@@ -152,11 +164,14 @@ def split_off_last_day(demo: Path, day_dir: Path, last_day: date) -> None:
         path.rename(target)
 
 
-def run(work: Path, scale: str, days: int, requests_per_day: int, progress) -> dict:
-    """Every stage and reference at one scale; returns the result written to `out`."""
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    r = Run(work, progress)
+def run(work: Path, scale: str, days: int, requests_per_day: int, progress, *, resume: bool = False) -> dict:
+    """Every stage and reference at one scale; returns the result written to `out`. With `resume`, the
+    stages a stopped run in `work` completed are kept and the rest run (the first failed stage again)."""
+    done = json.loads((work / "partial.json").read_text()) if resume else None
+    if not resume:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+    r = Run(work, progress, done)
     demo, day = work / "demo", work / "day"
 
     def manifest_requests() -> int:
@@ -182,7 +197,9 @@ def run(work: Path, scale: str, days: int, requests_per_day: int, progress) -> d
         r.reference(f"floor {name}", "floor", source, str(work / f"floor_{stem}.duckdb"), str(listing))
         (work / f"floor_{stem}.duckdb").unlink(missing_ok=True)
     before = r.rows_read()
-    r.burnrate("build full", "build", rows=before)  # a build's rows: the raw rows it reads anew
+    r.burnrate(
+        "build full", "build", "--full-refresh", rows=before
+    )  # a build's rows: the raw rows it reads anew
     for name, source, folder, _ in SOURCES:
         if (day / folder).exists():
             r.burnrate(
@@ -332,6 +349,11 @@ def exponents(results: list[dict], figure: str = "wall_s") -> dict[str, float]:
     is_flag=True,
     help="instead of running: print each stage's scale exponent between the RESULTS files given",
 )
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="continue a stopped run in --work: keep the stages it measured, run the rest",
+)
 @click.option("--days", type=click.IntRange(min=2), default=DAYS, hidden=True)
 @click.option("--requests-per-day", type=click.IntRange(min=1), hidden=True)
 @click.argument("results", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -340,6 +362,7 @@ def command(
     out: Path,
     work: Path | None,
     compare: bool,
+    resume: bool,
     days: int,
     requests_per_day,
     results: tuple[Path, ...],
@@ -381,7 +404,9 @@ def command(
     work = work or ROOT / "bench" / "work" / f"bench-{scale}"
     err.print(f"burnrate bench: {scale} ({rpd:,} requests/day × {days} days) in {work}")
     with progress() as bar:
-        res = run(work, scale, days, rpd, bar)
+        if resume and not (work / "partial.json").is_file():
+            raise click.UsageError(f"nothing to resume: no partial.json in {work}")
+        res = run(work, scale, days, rpd, bar, resume=resume)
     out.mkdir(parents=True, exist_ok=True)
     stem = out / f"{date.today().isoformat()}-{scale}"
     stem.with_suffix(".json").write_text(json.dumps(res, indent=2) + "\n")

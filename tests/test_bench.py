@@ -67,6 +67,27 @@ def test_the_harness_measures_every_stage_and_reference(tmp_path):
     md = result_file.with_suffix(".md").read_text()
     assert all(f"| {name} |" in md for name in STAGES) and "| build full |" in proc.stdout
 
+    # --resume after a stop once the incremental build was measured: those stages are kept, the rest run
+    partial = tmp_path / "work" / "partial.json"
+    kept = STAGES.index("build incremental") + 1
+    stopped = json.loads(partial.read_text())
+    partial.write_text(
+        json.dumps({"stages": stopped["stages"][:kept], "references": stopped["references"][:-2]})
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "burnrate", "bench", "--days", "2", "--requests-per-day", "200", "--resume"]
+        + ["--work", str(tmp_path / "work"), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    resumed = json.loads(result_file.read_text())
+    assert resumed["stages"][:kept] == res["stages"][:kept]  # the same figures, not measured again
+    assert [s["name"] for s in resumed["stages"]] == STAGES
+    assert [s["name"] for s in resumed["references"]] == REFERENCES
+
 
 def _result(requests: int, wall: dict[str, float]) -> dict:
     return {
