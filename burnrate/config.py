@@ -141,8 +141,8 @@ SETTINGS: list[Setting] = [
     Setting(
         "langfuse",
         "files_batch_mb",
-        512,
-        "export files read and merged together in one atomic batch, up to this many MB of JSON (uncompressed); larger batches load faster and take more memory",
+        2048,
+        "export files read and merged together in one atomic batch, up to this many MB of JSON (uncompressed); larger batches load faster (many files are read in parallel, fewer merges) and take more memory (2048: under 3 GB at peak)",
     ),
     # helicone
     Setting(
@@ -167,8 +167,8 @@ SETTINGS: list[Setting] = [
     Setting(
         "helicone",
         "files_batch_mb",
-        512,
-        "export files read and merged together in one atomic batch, up to this many MB of JSON (uncompressed); larger batches load faster and take more memory",
+        2048,
+        "export files read and merged together in one atomic batch, up to this many MB of JSON (uncompressed); larger batches load faster (many files are read in parallel, fewer merges) and take more memory (2048: under 3 GB at peak)",
     ),
     # billing
     Setting("billing", "paths", [], "billing export folders or globs ingested by `burnrate run`"),

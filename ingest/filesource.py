@@ -30,7 +30,7 @@ from ingest import files, landing, rawload
 
 log = logging.getLogger(__name__)
 Detect = Callable[[duckdb.DuckDBPyConnection, Path], "rawload.Plan | None"]
-DEFAULT_BATCH_MB = 512
+DEFAULT_BATCH_MB = 2048
 
 
 def container(path: Path) -> str:
