@@ -28,6 +28,7 @@ import click
 import duckdb
 from rich.progress import Progress
 
+from burnrate import warehouse
 from burnrate.config import Config
 from burnrate.errors import BurnrateError, InputError
 from ingest import aws_cur, azure_costs, files, focus, gcp_billing, landing
@@ -143,7 +144,8 @@ def _load(
     the row with its line and value: a rare file pays two reads, the common one a cheaper one."""
     layout = module.LAYOUT
     try:
-        with landing.batch(con, layout.source, fp.path) as b:
+        # the rows are numbered by an UPDATE after the INSERT (billing_load): checkpoint, not log, them
+        with warehouse.checkpoint_on_commit(con), landing.batch(con, layout.source, fp.path) as b:
             load = FileLoad(con, b, layout, module.read(con, path, sniffed, typed=typed))
             if status == "changed":  # rewritten in place: its earlier rows go
                 con.execute(f"delete from {layout.qualified} where _location = ?", [fp.path])
@@ -194,7 +196,7 @@ def _load(
 )
 @click.pass_obj
 def command(state, paths: tuple[str, ...], fmt: str | None) -> None:
-    from burnrate import console, warehouse
+    from burnrate import console
 
     cfg = state.config
     billing_files(paths)  # a path that names nothing fails here, before the warehouse is opened

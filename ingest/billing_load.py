@@ -282,7 +282,9 @@ class FileLoad:
         """`_line` from the order rows were inserted in: one INSERT from one file keeps file order
         (`preserve_insertion_order`), and the rows a transaction appends get consecutive row ids in that
         order. Only this batch's rows have `_line` 0 or -1 (committed rows are numbered from 1), which lets
-        DuckDB skip every committed row group by its min/max."""
+        DuckDB skip every committed row group by its min/max. The update touches rows the INSERT already wrote
+        to the file: the batch commits with a checkpoint (`warehouse.checkpoint_on_commit`, see `billing._load`)
+        so they are not written into the log a second time."""
         table = self.layout.qualified
         base = self.con.execute(f"select min(rowid) from {table} where _line <= 0").fetchone()[0]
         self.con.execute(
