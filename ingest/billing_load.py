@@ -159,9 +159,16 @@ class FileLoad:
             if self.kinds[c] == "json" and src.columns[c].type.upper() == "VARCHAR"
         ]
 
+    def _may_be_unreadable(self, i: int) -> bool:
+        """True when column i's value can fail to read as its kind: not when the file's reader already typed
+        it so (a CSV's money, see `billing_read.relation`: a value it cannot parse fails the whole read)."""
+        kind, col = self.kinds[self.columns[i]], self.src.columns[self.columns[i]]
+        typed_already = col.raw is None and col.type.upper() == sql_type(kind).upper()
+        return bool(unreadable(kind)) and not typed_already
+
     def _needs_raw(self, i: int) -> bool:
         c = self.columns[i]
-        return bool(unreadable(self.kinds[c])) or c in self.mandatory or i in self.repaired
+        return self._may_be_unreadable(i) or c in self.mandatory or i in self.repaired
 
     def staged(self, relation: str, *, for_quarantine: bool = False) -> str:
         """The file's rows with v<i>, r<i>, c<k> (and `_line`, the row text and check reasons when asked).
@@ -203,7 +210,7 @@ class FileLoad:
         out = []
         for i, c in enumerate(self.columns):
             what = unreadable(self.kinds[c])
-            if what:
+            if what and self._may_be_unreadable(i):
                 quoted = f"'''' || r{i}::VARCHAR || ''''"  # the value between single quotes
                 reason = f"{literal(f'{c} {what}: ')} || {quoted}"
                 out.append((c, f"(v{i} is null and r{i} is not null)", reason))
