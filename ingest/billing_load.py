@@ -129,6 +129,7 @@ def _kind(layout: Layout, column: str, declared: dict[str, str]) -> str:
 class Loaded:
     rows: int = 0
     quarantined: int = 0
+    changed_after_insert: bool = False  # rows were numbered (UPDATE) or rejected (DELETE) after the INSERT
 
 
 class FileLoad:
@@ -283,15 +284,19 @@ class FileLoad:
         ]
         if rejected:
             self._quarantine(problems, rejected)
-        return Loaded(rows=inserted - len(rejected), quarantined=len(rejected))
+        return Loaded(
+            rows=inserted - len(rejected),
+            quarantined=len(rejected),
+            changed_after_insert=numbered_later or bool(rejected),
+        )
 
     def _number_rows(self, first: int) -> None:
         """`_line` from the order rows were inserted in: one INSERT from one file keeps file order
         (`preserve_insertion_order`), and the rows a transaction appends get consecutive row ids in that
         order. Only this batch's rows have `_line` 0 or -1 (committed rows are numbered from 1), which lets
-        DuckDB skip every committed row group by its min/max. The update touches rows the INSERT already wrote
-        to the file: the batch commits with a checkpoint (`warehouse.checkpoint_on_commit`, see `billing._load`)
-        so they are not written into the log a second time."""
+        DuckDB skip every committed row group by its min/max. The update touches rows a large INSERT already
+        wrote to the file: such a batch commits with a checkpoint (`warehouse.checkpoint_on_commit`, see
+        `billing._load`) so they are not written into the log a second time."""
         table = self.layout.qualified
         base = self.con.execute(f"select min(rowid) from {table} where _line <= 0").fetchone()[0]
         self.con.execute(
