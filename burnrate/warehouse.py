@@ -115,6 +115,31 @@ def writer(cfg: Config, *, take_lock: bool = True) -> Iterator[duckdb.DuckDBPyCo
             con.close()
 
 
+# DuckDB's row group: an INSERT writes every full one into the database file before the commit.
+OPTIMISTIC_ROWS = 122_880
+
+
+@contextlib.contextmanager
+def checkpoint_on_commit(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Inside: a commit writes its changes into the database file (a checkpoint), not the write-ahead log.
+
+    Why: DuckDB writes a large INSERT's rows into the file before the commit (optimistic writes, row group
+    by row group) and decides whether a commit checkpoints from its estimate of the log it would write. After
+    an UPDATE or DELETE of such rows (billing numbers its rows with one) that estimate stays small while the
+    log gets every row again, about 400 MB for 1 M billing rows, later replayed into the file by a
+    checkpoint: each row is written twice. With the threshold at its lowest the commit checkpoints at once
+    and DuckDB skips the log; the commit is as durable. Only for large batches: a checkpoint per small
+    commit costs more than its log. The setting is global to the database, so the previous value comes back
+    on the way out.
+    """
+    previous = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
+    con.execute("set checkpoint_threshold = '1KB'")
+    try:
+        yield
+    finally:
+        con.execute("set checkpoint_threshold = ?", [previous])
+
+
 def current_snapshot(cfg: Config) -> Path:
     """The snapshot file `current.duckdb` points to right now."""
     link = cfg.published_dir / CURRENT

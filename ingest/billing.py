@@ -18,6 +18,7 @@ recorded as failed and retried next run. A newer export of a month replaces the 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ import click
 import duckdb
 from rich.progress import Progress
 
+from burnrate import warehouse
 from burnrate.config import Config
 from burnrate.errors import BurnrateError, InputError
 from ingest import aws_cur, azure_costs, files, focus, gcp_billing, landing
@@ -143,11 +145,15 @@ def _load(
     the row with its line and value: a rare file pays two reads, the common one a cheaper one."""
     layout = module.LAYOUT
     try:
-        with landing.batch(con, layout.source, fp.path) as b:
+        with contextlib.ExitStack() as commit, landing.batch(con, layout.source, fp.path) as b:
             load = FileLoad(con, b, layout, module.read(con, path, sniffed, typed=typed))
             if status == "changed":  # rewritten in place: its earlier rows go
                 con.execute(f"delete from {layout.qualified} where _location = ?", [fp.path])
             loaded = load.insert(landing.now().replace(tzinfo=None))
+            if loaded.changed_after_insert and loaded.rows + loaded.quarantined >= warehouse.OPTIMISTIC_ROWS:
+                # rows DuckDB already wrote to the file were then changed: commit them with a checkpoint, not a
+                # second copy in the log (a small batch is cheaper through the log: no checkpoint per file)
+                commit.enter_context(warehouse.checkpoint_on_commit(con))
             kept = settle(
                 con,
                 b,
@@ -194,7 +200,7 @@ def _load(
 )
 @click.pass_obj
 def command(state, paths: tuple[str, ...], fmt: str | None) -> None:
-    from burnrate import console, warehouse
+    from burnrate import console
 
     cfg = state.config
     billing_files(paths)  # a path that names nothing fails here, before the warehouse is opened

@@ -129,6 +129,7 @@ def _kind(layout: Layout, column: str, declared: dict[str, str]) -> str:
 class Loaded:
     rows: int = 0
     quarantined: int = 0
+    changed_after_insert: bool = False  # rows were numbered (UPDATE) or rejected (DELETE) after the INSERT
 
 
 class FileLoad:
@@ -159,9 +160,16 @@ class FileLoad:
             if self.kinds[c] == "json" and src.columns[c].type.upper() == "VARCHAR"
         ]
 
+    def _may_be_unreadable(self, i: int) -> bool:
+        """True when column i's value can fail to read as its kind: not when the file's reader already typed
+        it so (a CSV's money, see `billing_read.relation`: a value it cannot parse fails the whole read)."""
+        kind, col = self.kinds[self.columns[i]], self.src.columns[self.columns[i]]
+        typed_already = col.raw is None and col.type.upper() == sql_type(kind).upper()
+        return bool(unreadable(kind)) and not typed_already
+
     def _needs_raw(self, i: int) -> bool:
         c = self.columns[i]
-        return bool(unreadable(self.kinds[c])) or c in self.mandatory or i in self.repaired
+        return self._may_be_unreadable(i) or c in self.mandatory or i in self.repaired
 
     def staged(self, relation: str, *, for_quarantine: bool = False) -> str:
         """The file's rows with v<i>, r<i>, c<k> (and `_line`, the row text and check reasons when asked).
@@ -203,7 +211,7 @@ class FileLoad:
         out = []
         for i, c in enumerate(self.columns):
             what = unreadable(self.kinds[c])
-            if what:
+            if what and self._may_be_unreadable(i):
                 quoted = f"'''' || r{i}::VARCHAR || ''''"  # the value between single quotes
                 reason = f"{literal(f'{c} {what}: ')} || {quoted}"
                 out.append((c, f"(v{i} is null and r{i} is not null)", reason))
@@ -276,13 +284,19 @@ class FileLoad:
         ]
         if rejected:
             self._quarantine(problems, rejected)
-        return Loaded(rows=inserted - len(rejected), quarantined=len(rejected))
+        return Loaded(
+            rows=inserted - len(rejected),
+            quarantined=len(rejected),
+            changed_after_insert=numbered_later or bool(rejected),
+        )
 
     def _number_rows(self, first: int) -> None:
         """`_line` from the order rows were inserted in: one INSERT from one file keeps file order
         (`preserve_insertion_order`), and the rows a transaction appends get consecutive row ids in that
         order. Only this batch's rows have `_line` 0 or -1 (committed rows are numbered from 1), which lets
-        DuckDB skip every committed row group by its min/max."""
+        DuckDB skip every committed row group by its min/max. The update touches rows a large INSERT already
+        wrote to the file: such a batch commits with a checkpoint (`warehouse.checkpoint_on_commit`, see
+        `billing._load`) so they are not written into the log a second time."""
         table = self.layout.qualified
         base = self.con.execute(f"select min(rowid) from {table} where _line <= 0").fetchone()[0]
         self.con.execute(

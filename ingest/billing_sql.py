@@ -94,9 +94,12 @@ def trim_json_keys(j: str) -> str:
     """A JSON object with whitespace trimmed from its keys. Only values whose text shows a key with stray
     whitespace take the slow path (rebuild the object); the rest pass through untouched."""
     text = f"{j}::VARCHAR"
-    # a key with stray whitespace shows as a quote next to a blank: plain substring tests, cheaper than a regex
+    # a key with stray whitespace shows as a quote next to a blank: plain substring tests, cheaper than a regex,
+    # and only on the values with a blank at all (most tag maps have none)
     blanks = ("'\" '", "' \":'")
-    suspicious = "(" + " or ".join(f"contains({text}, {b})" for b in blanks) + ")"
+    suspicious = (
+        f"(contains({text}, ' ') and (" + " or ".join(f"contains({text}, {b})" for b in blanks) + "))"
+    )
     entries = f"map_entries(try_cast({j} as MAP(VARCHAR, JSON)))"
     trimmed = f"list_transform({entries}, lambda e: {{'key': trim(e.key), 'value': e.value}})"
     first_of_each = f"list_filter({trimmed}, lambda e, i: list_position(list_transform({trimmed}, lambda f: f.key), e.key) = i)"
