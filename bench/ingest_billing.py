@@ -67,11 +67,12 @@ COLUMNS = """
 """
 
 
-def generate(rows: int) -> dict[str, Path]:
+def generate(rows: int, folder: Path = WORK) -> dict[str, Path]:
+    """The FOCUS export of `rows` rows as CSV.gz and as Parquet in `folder` (kept: made once per size)."""
     import duckdb
 
-    WORK.mkdir(parents=True, exist_ok=True)
-    files = {"csv.gz": WORK / f"focus_{rows}_v2.csv.gz", "parquet": WORK / f"focus_{rows}_v2.parquet"}
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"csv.gz": folder / f"focus_{rows}_v2.csv.gz", "parquet": folder / f"focus_{rows}_v2.parquet"}
     con = duckdb.connect()
     if not files["csv.gz"].exists():
         con.execute(

@@ -28,6 +28,8 @@ STAGES = [
     "build incremental",
     "detect",
     "dashboard queries",
+    "ingest billing throughput csv.gz",
+    "ingest billing throughput parquet",
 ]
 REFERENCES = [
     "floor langfuse",
@@ -38,6 +40,8 @@ REFERENCES = [
     "floor helicone api pages",
     "pandas cost by team/feature/day",
     "mart cost by team/feature/day",
+    "floor billing throughput csv.gz",
+    "floor billing throughput parquet",
 ]
 
 
@@ -60,7 +64,11 @@ def test_the_harness_measures_every_stage_and_reference(tmp_path):
     for s in res["stages"] + res["references"]:
         assert s["wall_s"] > 0 and s["cpu_s"] > 0 and s["peak_rss_mb"] > 0, s
         assert s["rows"] > 0 and s["rows_per_s"] > 0, s
-    assert set(res["ratios"]) >= {"ingest langfuse / DuckDB read (speed)", "full build / incremental build"}
+    assert set(res["ratios"]) >= {
+        "ingest langfuse / DuckDB read (speed)",
+        "ingest billing throughput csv.gz / DuckDB read (speed)",
+        "full build / incremental build",
+    }
     assert all(v > 0 for v in res["ratios"].values())
     assert 0 < res["pipeline_peak_rss_mb"] < 4096
     assert res["dashboard_pages"]["overview"]["p95_ms"] > 0
@@ -72,7 +80,7 @@ def test_the_harness_measures_every_stage_and_reference(tmp_path):
     kept = STAGES.index("build incremental") + 1
     stopped = json.loads(partial.read_text())
     partial.write_text(
-        json.dumps({"stages": stopped["stages"][:kept], "references": stopped["references"][:-2]})
+        json.dumps({"stages": stopped["stages"][:kept], "references": stopped["references"][:-4]})
     )
     proc = subprocess.run(
         [sys.executable, "-m", "burnrate", "bench", "--days", "2", "--requests-per-day", "200", "--resume"]
@@ -97,9 +105,14 @@ def _result(requests: int, wall: dict[str, float]) -> dict:
 
 
 def test_scale_exponent_is_the_log_log_slope_between_the_smallest_and_largest_run(tmp_path):
-    small = _result(1_000_000, {"ingest langfuse": 10.0, "build full": 60.0})
+    small = _result(
+        1_000_000, {"ingest langfuse": 10.0, "build full": 60.0, "ingest billing throughput csv.gz": 7.0}
+    )
     middle = _result(3_000_000, {"ingest langfuse": 99.0, "build full": 1.0})
-    large = _result(10_000_000, {"ingest langfuse": 100.0, "build full": 60.0 * 10**1.2})
+    large = _result(
+        10_000_000,
+        {"ingest langfuse": 100.0, "build full": 60.0 * 10**1.2, "ingest billing throughput csv.gz": 7.0},
+    )
     got = bench.exponents([large, small, middle])
     assert got == {"ingest langfuse": 1.0, "build full": 1.2, "ingest (all sources)": 1.0}
     assert bench.exponents([large, small], "cpu_s") == got
