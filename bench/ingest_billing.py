@@ -73,7 +73,8 @@ def generate(rows: int, folder: Path = WORK) -> dict[str, Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     files = {"csv.gz": folder / f"focus_{rows}_v2.csv.gz", "parquet": folder / f"focus_{rows}_v2.parquet"}
-    con = duckdb.connect(config={"enable_progress_bar": False})
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
     if not files["csv.gz"].exists():
         con.execute(
             f"copy (select {COLUMNS} from range({rows}) t(i)) to '{files['csv.gz']}' (header, compression gzip)"
