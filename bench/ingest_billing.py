@@ -75,10 +75,12 @@ def generate(rows: int, folder: Path = WORK) -> dict[str, Path]:
     files = {"csv.gz": folder / f"focus_{rows}_v2.csv.gz", "parquet": folder / f"focus_{rows}_v2.parquet"}
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
+    # each written under a temporary name and renamed when complete: a file that exists is a whole one (a
+    # stopped run, resumed, must not measure half a file)
     if not files["csv.gz"].exists():
-        con.execute(
-            f"copy (select {COLUMNS} from range({rows}) t(i)) to '{files['csv.gz']}' (header, compression gzip)"
-        )
+        part = files["csv.gz"].with_name(files["csv.gz"].name + ".part")
+        con.execute(f"copy (select {COLUMNS} from range({rows}) t(i)) to '{part}' (header, compression gzip)")
+        part.rename(files["csv.gz"])
     if not files["parquet"].exists():
         # Parquet as AWS writes FOCUS: doubles and timestamps, not text
         typed = (
@@ -88,7 +90,11 @@ def generate(rows: int, folder: Path = WORK) -> dict[str, Path]:
             "BillingPeriodStart::TIMESTAMP as BillingPeriodStart, BillingPeriodEnd::TIMESTAMP as BillingPeriodEnd, "
             "nullif(AvailabilityZone, 'NULL') as AvailabilityZone)"
         )
-        con.execute(f"copy ({typed} from (select {COLUMNS} from range({rows}) t(i))) to '{files['parquet']}'")
+        part = files["parquet"].with_name(files["parquet"].name + ".part")
+        con.execute(
+            f"copy ({typed} from (select {COLUMNS} from range({rows}) t(i))) to '{part}' (format parquet)"
+        )
+        part.rename(files["parquet"])
     return files
 
 

@@ -149,15 +149,15 @@ class Run:
     def reference(self, name: str, *args: str) -> Stage:
         return self.step(name, [sys.executable, str(ROOT / "bench" / "reference.py"), *args], reference=True)
 
-    def count(self, sql: str) -> int:
+    def count(self, sql: str, warehouse: Path | None = None) -> int:
         import duckdb
 
-        with duckdb.connect(str(self.wh), read_only=True) as con:
+        with duckdb.connect(str(warehouse or self.wh), read_only=True) as con:
             return con.execute(sql).fetchone()[0] or 0
 
-    def rows_read(self) -> int:
+    def rows_read(self, warehouse: Path | None = None) -> int:
         """Records read from files so far (loaded or quarantined), all sources."""
-        return self.count("select sum(rows_loaded + rows_quarantined) from meta.ingest_files")
+        return self.count("select sum(rows_loaded + rows_quarantined) from meta.ingest_files", warehouse)
 
 
 def split_off_last_day(demo: Path, day_dir: Path, last_day: date) -> None:
@@ -252,7 +252,10 @@ def billing_throughput(r: Run, rows: int) -> None:
         for suffix in ("", ".wal"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         r.burnrate(
-            f"ingest {name}", "ingest", "billing", str(path), rows=rows, env={"BURNRATE_WAREHOUSE": str(db)}
+            f"ingest {name}",
+            *("ingest", "billing", str(path)),
+            rows=lambda db=db: r.rows_read(db),
+            env={"BURNRATE_WAREHOUSE": str(db)},
         )
         listing, floor = db.with_suffix(".files"), db.with_suffix(".floor.duckdb")
         listing.write_text(str(path))

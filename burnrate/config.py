@@ -142,7 +142,7 @@ SETTINGS: list[Setting] = [
         "langfuse",
         "files_batch_mb",
         2048,
-        "export files read and merged together in one atomic batch, up to this many MB of JSON (uncompressed); larger batches load faster (many files are read in parallel, fewer merges) and take more memory (2048: under 3 GB at peak)",
+        "export files read and merged together in one atomic batch, up to this many MB of JSON (uncompressed); larger batches load faster (many files are read in parallel, fewer merges) and take more memory (2048: 2.3-2.8 GB at peak for 10 M requests' export files)",
     ),
     # helicone
     Setting(
@@ -168,7 +168,7 @@ SETTINGS: list[Setting] = [
         "helicone",
         "files_batch_mb",
         2048,
-        "export files read and merged together in one atomic batch, up to this many MB of JSON (uncompressed); larger batches load faster (many files are read in parallel, fewer merges) and take more memory (2048: under 3 GB at peak)",
+        "export files read and merged together in one atomic batch, up to this many MB of JSON (uncompressed); larger batches load faster (many files are read in parallel, fewer merges) and take more memory (2048: 2.3-2.8 GB at peak for 10 M requests' export files)",
     ),
     # billing
     Setting("billing", "paths", [], "billing export folders or globs ingested by `burnrate run`"),

@@ -130,7 +130,8 @@ def checkpoint_on_commit(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     checkpoint: each row is written twice. With the threshold at its lowest the commit checkpoints at once
     and DuckDB skips the log; the commit is as durable. Only for large batches: a checkpoint per small
     commit costs more than its log. The setting is global to the database, so the previous value comes back
-    on the way out.
+    on the way out. Enter it outside the transaction (before `begin`, leave after `commit`/`rollback`):
+    inside a failed transaction DuckDB refuses to restore the setting.
     """
     previous = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
     con.execute("set checkpoint_threshold = '1KB'")

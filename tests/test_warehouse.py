@@ -129,3 +129,19 @@ def test_writers_and_dbt_run_within_the_memory_limit_and_spill_next_to_the_wareh
     dbt_files = (ROOT / "profiles.yml").read_text() + (ROOT / "dbt_project.yml").read_text()
     unread = [name for name in env if name.startswith("BURNRATE_") and f"env_var('{name}'" not in dbt_files]
     assert not unread, unread
+
+
+def test_checkpoint_on_commit_wraps_a_failed_transaction_and_restores_the_threshold(cfg):
+    """Around a transaction that fails: the caller sees the original error, and the threshold comes back."""
+    with warehouse.writer(cfg) as con:
+        con.execute("create table t (id integer primary key)")
+        before = con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
+        with pytest.raises(duckdb.ConstraintException), warehouse.checkpoint_on_commit(con):
+            con.execute("begin transaction")
+            try:
+                con.execute("insert into t values (1), (1)")
+            except duckdb.Error:
+                con.execute("rollback")
+                raise
+        assert con.execute("select current_setting('checkpoint_threshold')").fetchone()[0] == before
+        assert con.execute("select count(*) from t").fetchone()[0] == 0
