@@ -45,11 +45,10 @@ REFERENCES = [
 ]
 
 
-@pytest.mark.slow
-def test_the_harness_measures_every_stage_and_reference(tmp_path):
-    out = tmp_path / "results"
+def _tiny_bench(tmp_path, out, *extra: str) -> subprocess.CompletedProcess:
+    """`burnrate bench` at 200 requests/day over 2 days in tmp_path/work; it must succeed."""
     proc = subprocess.run(
-        [sys.executable, "-m", "burnrate", "bench", "--days", "2", "--requests-per-day", "200"]
+        [sys.executable, "-m", "burnrate", "bench", "--days", "2", "--requests-per-day", "200", *extra]
         + ["--work", str(tmp_path / "work"), "--out", str(out)],
         cwd=ROOT,
         capture_output=True,
@@ -57,6 +56,13 @@ def test_the_harness_measures_every_stage_and_reference(tmp_path):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+@pytest.mark.slow
+def test_the_harness_measures_every_stage_and_reference(tmp_path):
+    out = tmp_path / "results"
+    proc = _tiny_bench(tmp_path, out)
     [result_file] = out.glob("*-200x2d.json")
     res = json.loads(result_file.read_text())
     assert [s["name"] for s in res["stages"]] == STAGES
@@ -82,15 +88,7 @@ def test_the_harness_measures_every_stage_and_reference(tmp_path):
     partial.write_text(
         json.dumps({"stages": stopped["stages"][:kept], "references": stopped["references"][:-4]})
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "burnrate", "bench", "--days", "2", "--requests-per-day", "200", "--resume"]
-        + ["--work", str(tmp_path / "work"), "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    _tiny_bench(tmp_path, out, "--resume")
     resumed = json.loads(result_file.read_text())
     assert resumed["stages"][:kept] == res["stages"][:kept]  # the same figures, not measured again
     assert [s["name"] for s in resumed["stages"]] == STAGES
